@@ -1,0 +1,1 @@
+"""The built-in rule catalogue: one YAML file per rule (installed as the package ``jointgov.rules``)."""

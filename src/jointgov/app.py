@@ -1,0 +1,181 @@
+"""The commands' logic, callable without click: ``run(...) -> int`` and friends.
+
+Exit statuses: 0 clean, 1 findings at or above ``fail_on``, 2 usage or
+configuration error, 3 internal error (the CLI maps unexpected exceptions to 3).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from jointgov.finding import SEVERITY_RANK, ConfigError
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def discover(paths: Sequence[str]) -> list[str]:
+    """The files to check: files as given, directories searched for ``*.yaml``/``*.yml``.
+
+    Directory walks do not follow symbolic links to directories (no loops) and
+    skip hidden directories; the result is sorted and free of duplicates.
+    """
+    found: list[str] = []
+    for given in paths:
+        if os.path.isdir(given):
+            for root, dirs, files in os.walk(given):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found.extend(os.path.join(root, f) for f in files if f.endswith(YAML_SUFFIXES))
+        elif os.path.exists(given):
+            found.append(given)
+        else:
+            raise ConfigError(f"{given}: no such file or directory")
+    return sorted(dict.fromkeys(os.path.normpath(p) for p in found))
+
+
+def split_keys(values: Iterable[str]) -> frozenset[str]:
+    """``--select JG101,JG102 --select name`` as one set."""
+    return frozenset(k.strip() for v in values for k in v.split(",") if k.strip())
+
+
+def parse_date(text: str | None) -> _dt.date:
+    """``--as-of``: an ISO date, or today when absent."""
+    if not text:
+        return _dt.date.today()
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise ConfigError(f"--as-of: expected a date YYYY-MM-DD, got {text!r}") from exc
+
+
+def run(paths: Sequence[str], *, fmt: str = "text", fail_on: str = "warning", as_of: str | None = None,
+        select: Iterable[str] = (), ignore: Iterable[str] = (), rules_dirs: Sequence[str] = (),
+        out: TextIO | None = None, colour: bool | None = None) -> int:
+    """Check agreements and report; return the exit status."""
+    from jointgov.catalogue import load_catalogue
+    from jointgov.checker import Checker, Options
+    from jointgov.reporters import FileSummary, Report, writer
+
+    out = out or sys.stdout
+    selected = split_keys(select)
+    options = Options(as_of=parse_date(as_of), select=selected or None, ignore=split_keys(ignore))
+    files = discover(paths)
+    if not files:
+        raise ConfigError("no agreement files (*.yaml, *.yml) found in " + ", ".join(paths))
+    checker = Checker(load_catalogue(rules_dirs), options)
+    report = Report(as_of=options.as_of.isoformat())
+    for path in files:
+        result = checker.check_file(path)
+        report.files.append(FileSummary(result.path, result.sha256, result.rules_run))
+        report.findings.extend(result.findings)
+    report.findings.sort()
+    if colour is None:
+        colour = fmt == "text" and out.isatty() and not os.environ.get("NO_COLOR")
+    writer(fmt)(report, out, colour)
+    threshold = SEVERITY_RANK[fail_on]
+    failing = any(SEVERITY_RANK[f.severity] >= threshold for f in report.findings)
+    return EXIT_FINDINGS if failing else EXIT_CLEAN
+
+
+def rules_table(rules_dirs: Sequence[str] = (), out: TextIO | None = None) -> int:
+    """Print the catalogue as a table: id, name, severity, area, title."""
+    from jointgov.catalogue import load_catalogue
+
+    out = out or sys.stdout
+    rules = load_catalogue(rules_dirs).rules
+    width = max(len(r.name) for r in rules)
+    out.write(f"{'ID':<7} {'NAME':<{width}} {'SEVERITY':<8} {'AREA':<12} TITLE\n")
+    for r in rules:
+        out.write(f"{r.id:<7} {r.name:<{width}} {r.severity:<8} {r.area:<12} {r.title}\n")
+    return EXIT_CLEAN
+
+
+def explain(key: str, rules_dirs: Sequence[str] = (), out: TextIO | None = None) -> int:
+    """Print one rule: rationale, evidence, remediation and its examples."""
+    from jointgov.catalogue import load_catalogue
+
+    out = out or sys.stdout
+    rule = load_catalogue(rules_dirs).by_key(key) or load_catalogue(rules_dirs).by_key(key.upper())
+    if rule is None:
+        raise ConfigError(f"unknown rule '{key}' (see 'jointgov rules')")
+    out.write(f"{rule.id} {rule.name} ({rule.severity}, {rule.area})\n{rule.title}\n\n")
+    out.write(f"Why:\n  {rule.rationale}\n\n")
+    if rule.evidence:
+        out.write("Evidence:\n")
+        for item in rule.evidence:
+            source = item.get("source") or item.get("regulation", "")
+            quote = f' "{item["quote"]}"' if item.get("quote") else ""
+            out.write(f"  - {source}:{quote}\n")
+        out.write("\n")
+    out.write(f"Fix:\n  {rule.remediation}\n")
+    if rule.parameters:
+        out.write("\nParameters: " + ", ".join(f"{k} = {v}" for k, v in rule.parameters.items()) + "\n")
+    for kind in ("fail", "pass"):
+        for example in rule.examples.get(kind, []):
+            title = example.get("name", "")
+            where = "".join(f" {line}:{col}" for line, col in example.get("expect", []))
+            label = "Fails" if kind == "fail" else "Passes"
+            out.write(f"\n{label}{': ' + title if title else ''}{(' (fires at' + where + ')') if where else ''}\n")
+            for n, line in enumerate(example["agreement"].rstrip("\n").split("\n"), 1):
+                out.write(f"  {n:>3} | {line}\n")
+    return EXIT_CLEAN
+
+
+def print_schema(out: TextIO | None = None) -> int:
+    """Print the agreement format's JSON Schema."""
+    from jointgov.validate import agreement_schema
+
+    out = out or sys.stdout
+    json.dump(agreement_schema(), out, indent=2, ensure_ascii=False)
+    out.write("\n")
+    return EXIT_CLEAN
+
+
+def print_facts(path: str, as_of: str | None = None, out: TextIO | None = None) -> int:
+    """Print the facts the rules see for one agreement, as JSON (exit 1 if it cannot be read)."""
+    from jointgov.facts import build
+    from jointgov.load import read_file
+    from jointgov.validate import check_form
+
+    out = out or sys.stdout
+    if not Path(path).is_file():
+        raise ConfigError(f"{path}: no such file")
+    loaded = read_file(path)
+    problems = list(loaded.problems)
+    sound = False
+    if not problems:
+        form, sound = check_form(loaded)
+        problems.extend(form)
+    if not sound:
+        for rule, line, col, message, _ in problems:
+            sys.stderr.write(f"{path}:{line}:{col}: {rule}: {message}\n")
+        sys.stderr.write("the file must match the format before its facts can be shown\n")
+        return EXIT_FINDINGS
+    json.dump(build(loaded.data, parse_date(as_of)), out, indent=2, ensure_ascii=False)
+    out.write("\n")
+    return EXIT_CLEAN
+
+
+def test_rules(directory: str | None = None, select: Iterable[str] = (), out: TextIO | None = None) -> int:
+    """Run the inline examples of the rules (of *directory*, or the built-in ones)."""
+    from jointgov.catalogue import load_catalogue
+    from jointgov.examples import run_examples
+
+    out = out or sys.stdout
+    catalogue = load_catalogue([directory] if directory else [])
+    keys = split_keys(select)
+    wanted = [r for r in catalogue.rules if (directory is None or Path(r.path).parent == Path(directory))
+              and (not keys or r.id in keys or r.name in keys)]
+    results = run_examples(catalogue, wanted)
+    failed = [r for r in results if not r.ok]
+    for result in results:
+        out.write(f"{'ok  ' if result.ok else 'FAIL'} {result.rule_id} {result.label}"
+                  f"{'' if result.ok else ': ' + result.detail}\n")
+    out.write(f"{len(results) - len(failed)} passed, {len(failed)} failed\n")
+    return EXIT_FINDINGS if failed else EXIT_CLEAN

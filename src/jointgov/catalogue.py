@@ -1,0 +1,143 @@
+"""The rule catalogue: rule files (YAML, one rule each) loaded, validated and compiled.
+
+The built-in catalogue is the package's ``jointgov.rules`` directory (``rules/``
+in the source tree); users add directories with ``--rules DIR``. A broken rule
+file is a configuration error naming the file, line and column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable
+
+from jointgov.conditions import Compiled, ConditionError, compile_condition
+from jointgov.finding import ConfigError
+from jointgov.load import parse_bytes
+
+READING_RULES = ("JG001", "JG002", "JG003", "JG004", "JG005", "JG006")
+"""Rules applied by the reader and the validator; always on, never lowered or waived."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule, as its file describes it."""
+
+    id: str
+    name: str
+    severity: str
+    title: str
+    area: str
+    rationale: str
+    remediation: str
+    path: str
+    evidence: tuple[dict[str, str], ...] = ()
+    message: str = ""
+    at: str = ""
+    parameters: dict[str, Any] = field(default_factory=dict)
+    scope: dict[str, Any] | None = None
+    match: tuple[dict[str, Any], ...] = ()
+    examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def locked(self) -> bool:
+        """JG0xx and JG8xx can be neither ignored, lowered nor waived."""
+        return self.id.startswith(("JG0", "JG8"))
+
+
+@lru_cache(maxsize=None)
+def _rule_validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    text = resources.files("jointgov").joinpath("schemas/rule-1.json").read_text("utf-8")
+    return Draft202012Validator(json.loads(text))
+
+
+def builtin_dir() -> Path:
+    """The directory of the built-in rule files (inside the installed package)."""
+    return Path(str(resources.files("jointgov.rules")))
+
+
+def _rule_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        raise ConfigError(f"{directory}: no such rule directory")
+    return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def load_rule(path: Path) -> Rule:
+    """Read and validate one rule file; any problem is a ConfigError with file:line:col."""
+    loaded = parse_bytes(path.read_bytes())
+    if loaded.problems:
+        _, line, col, message, _ = loaded.problems[0]
+        raise ConfigError(f"{path}:{line}:{col}: invalid rule file: {message}")
+    data = loaded.data
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}:1:1: invalid rule file: expected a mapping")
+    errors = sorted(_rule_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        err = errors[0]
+        ptr = "".join(f"/{p}" for p in err.absolute_path)
+        line, col = loaded.locations.at(ptr) if ptr else (1, 1)
+        where = ".".join(map(str, err.absolute_path)) or "the rule"
+        raise ConfigError(f"{path}:{line}:{col}: invalid rule file: {where}: {err.message}")
+    return Rule(
+        id=data["id"], name=data["name"], severity=data["severity"], title=data["title"],
+        area=data.get("area", "other"), rationale=data["rationale"].strip(), remediation=data["remediation"].strip(),
+        path=str(path), evidence=tuple(data.get("evidence", [])), message=data.get("message", ""),
+        at=data.get("at", ""), parameters=dict(data.get("parameters", {})), scope=data.get("scope"),
+        match=tuple(data.get("match", [])), examples=dict(data.get("examples", {})),
+    )
+
+
+@dataclass
+class Catalogue:
+    """The rules of one run, in id order, with their compiled conditions."""
+
+    rules: list[Rule]
+    digest: str
+
+    def by_key(self, key: str) -> Rule | None:
+        """The rule with this id or name."""
+        for rule in self.rules:
+            if key in (rule.id, rule.name):
+                return rule
+        return None
+
+    def compiled(self, rules: Iterable[Rule], params: dict[str, dict[str, Any]] | None = None
+                 ) -> list[tuple[int, int, Compiled]]:
+        """Compile the conditions of *rules* (index into ``self.rules``, condition index, compiled)."""
+        out = []
+        index = {id(rule): i for i, rule in enumerate(self.rules)}
+        for rule in rules:
+            values = dict(rule.parameters) | (params or {}).get(rule.id, {})
+            for k, cond in enumerate(rule.match):
+                try:
+                    out.append((index[id(rule)], k, compile_condition(cond["when"], values, rule.scope)))
+                except ConditionError as exc:
+                    raise ConfigError(f"{rule.path}: match[{k}]: {exc}") from exc
+        return out
+
+
+def load_catalogue(extra_dirs: Iterable[str | Path] = ()) -> Catalogue:
+    """The built-in rules plus those in *extra_dirs*; ids and names must be unique."""
+    files = _rule_files(builtin_dir())
+    for directory in extra_dirs:
+        files.extend(_rule_files(Path(directory)))
+    digest = hashlib.sha256()
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for path in files:
+        raw = path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + raw + b"\0")
+        rule = load_rule(path)
+        for key in (rule.id, rule.name):
+            if key in seen:
+                raise ConfigError(f"{path}:1:1: invalid rule file: '{key}' is already defined by {seen[key]}")
+            seen[key] = str(path)
+        rules.append(rule)
+    rules.sort(key=lambda r: r.id)
+    return Catalogue(rules=rules, digest=digest.hexdigest())

@@ -1,0 +1,115 @@
+"""The command line: a thin click layer over ``jointgov.app``.
+
+Imports are deferred to the commands so that ``jointgov check one.yaml`` in a
+pre-commit hook loads only what it uses.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from jointgov import __version__
+
+_FAIL_ON = click.Choice(["error", "warning", "info", "never"])
+
+
+def _guarded(action: Callable[[], int]) -> None:
+    """Run *action* and exit with its status; configuration errors exit 2, anything unexpected 3."""
+    from jointgov.finding import ConfigError
+
+    try:
+        status = action()
+    except ConfigError as exc:
+        click.echo(f"jointgov: {exc}", err=True)
+        sys.exit(2)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # an internal error: say so plainly, exit 3
+        click.echo(f"jointgov: internal error: {exc.__class__.__name__}: {exc}", err=True)
+        click.echo("please report it with the file that caused it", err=True)
+        sys.exit(3)
+    sys.exit(status)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="jointgov")
+def main() -> None:
+    """Check joint-governance partnership agreements written in YAML."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@click.option("--fail-on", type=_FAIL_ON, default="warning", show_default=True,
+              help="Exit 1 when a finding is at or above this severity.")
+@click.option("--as-of", metavar="DATE", help="Date the agreement is judged at (default: today).")
+@click.option("--select", multiple=True, metavar="RULES", help="Only these rules (ids or names, comma-separated).")
+@click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (ids or names, comma-separated).")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="An extra directory of rule files.")
+def check(paths: tuple[str, ...], fmt: str, fail_on: str, as_of: str | None, select: tuple[str, ...],
+          ignore: tuple[str, ...], rules_dirs: tuple[str, ...]) -> None:
+    """Check agreement files, or directories of *.yaml / *.yml files."""
+    from jointgov.app import run
+
+    _guarded(lambda: run(paths, fmt=fmt, fail_on=fail_on, as_of=as_of, select=select, ignore=ignore,
+                         rules_dirs=rules_dirs))
+
+
+@main.group(invoke_without_command=True)
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="An extra directory of rule files.")
+@click.pass_context
+def rules(ctx: click.Context, rules_dirs: tuple[str, ...]) -> None:
+    """List the rule catalogue (or: rules test)."""
+    if ctx.invoked_subcommand is None:
+        from jointgov.app import rules_table
+
+        _guarded(lambda: rules_table(rules_dirs))
+
+
+@rules.command("test")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.option("--select", multiple=True, metavar="RULES", help="Only these rules (ids or names, comma-separated).")
+def rules_test(directory: str | None, select: tuple[str, ...]) -> None:
+    """Run the inline examples of the rules in DIRECTORY (default: the built-in rules)."""
+    from jointgov.app import test_rules
+
+    _guarded(lambda: test_rules(directory, select))
+
+
+@main.command()
+@click.argument("rule")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False))
+def explain(rule: str, rules_dirs: tuple[str, ...]) -> None:
+    """Explain one rule (by id or name): why, evidence, fix, examples."""
+    from jointgov import app
+
+    _guarded(lambda: app.explain(rule, rules_dirs))
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of the agreement format (for editors)."""
+    from jointgov.app import print_schema
+
+    _guarded(print_schema)
+
+
+@main.command()
+@click.argument("path", type=click.Path())
+@click.option("--as-of", metavar="DATE", help="Date used for derived fields (default: today).")
+def facts(path: str, as_of: str | None) -> None:
+    """Print the facts the rules match against for one agreement, as JSON."""
+    from jointgov.app import print_facts
+
+    _guarded(lambda: print_facts(path, as_of))
+
+
+def _unused(*_args: Any) -> None:  # pragma: no cover
+    return None

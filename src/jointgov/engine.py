@@ -1,0 +1,129 @@
+"""The rule engine: the only module that talks to durable-rules.
+
+Used as ../shared/notes/durable-rules.md prescribes, each point covered by a
+test in tests/test_engine_workarounds.py:
+
+* ``_QuietHost`` never starts the two background timer threads (they race the
+  engine: error 307 and SIGSEGV);
+* one fixed session id per process, and ``delete_state`` after every document
+  (at most 1024 live sessions; memory grows about 1 MB a document otherwise;
+  sessions are looked up by a 32-bit hash);
+* a catch-all rule, so a fact that matches nothing never raises or drops the
+  batch's actions;
+* every fact carries its unique ``ptr`` (facts are identified by content hash)
+  and the constant ``_`` used by guard terms;
+* definitions are deep-copied before registering (registration mutates them);
+* an exception in an action is caught and re-raised after the batch (the
+  engine swallows it otherwise);
+* the Python 3.12 ``utcfromtimestamp`` DeprecationWarning is silenced.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from jointgov.conditions import END_MARKER, Compiled
+
+_SID = "w0"
+
+
+@dataclass(frozen=True)
+class Firing:
+    """A rule condition that held: which one, and the facts bound to its aliases."""
+
+    rule: int
+    condition: int
+    facts: dict[str, dict[str, Any]]
+
+
+class EngineError(RuntimeError):
+    """The engine failed: an internal error (exit status 3)."""
+
+
+def _import_engine() -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from durable import engine as durable_engine
+    return durable_engine
+
+
+class Engine:
+    """A compiled ruleset that evaluates one document's facts at a time."""
+
+    _hosts: dict[str, Any] = {}
+
+    def __init__(self, name: str, conditions: list[tuple[int, int, Compiled]]) -> None:
+        """Register *conditions* (rule index, condition index, compiled) as ruleset *name*.
+
+        The same name (a digest of the catalogue) reuses the ruleset already
+        registered in this process: rulesets are never freed by the engine.
+        """
+        self.name = name
+        self._firings: list[Firing] = []
+        self._errors: list[str] = []
+        self._conditions = conditions
+        host = Engine._hosts.get(name)
+        if host is None:
+            host = self._make_host()
+            Engine._hosts[name] = host
+        self._host = host
+        host.jointgov_sink = self
+
+    def _make_host(self) -> Any:
+        durable_engine = _import_engine()
+
+        class _QuietHost(durable_engine.Host):  # type: ignore[misc, name-defined]
+            jointgov_sink: Engine
+
+            def _run(self) -> None:  # no background timer threads
+                return None
+
+        definitions: dict[str, Any] = {}
+        for rule, cond, compiled in self._conditions:
+            definition = copy.deepcopy(compiled.definition)
+            definition["run"] = self._action(rule, cond, compiled.aliases)
+            definitions[f"r{rule}c{cond}"] = definition
+        definitions["catch_all"] = {"pri": 1000, "all": [{"m": {"$ex": {"type": 1}}}], "run": _ignore}
+        host = _QuietHost()
+        host.register_rulesets({self.name: copy.deepcopy(definitions)})  # it mutates its input
+        return host
+
+    @staticmethod
+    def _action(rule: int, cond: int, aliases: dict[str, str]) -> Callable[[Any], None]:
+        def act(c: Any) -> None:
+            sink: Engine = c.host.jointgov_sink
+            try:
+                bound = {user: dict(getattr(c, internal)._d) for user, internal in aliases.items()}
+                sink._firings.append(Firing(rule, cond, bound))
+            except Exception as exc:  # the engine would swallow it: keep it for evaluate()
+                sink._errors.append(f"rule {rule} condition {cond}: {exc!r}")
+        return act
+
+    def evaluate(self, facts: list[dict[str, Any]]) -> list[Firing]:
+        """Run every rule over one document's facts and return what fired."""
+        self._firings, self._errors = [], []
+        self._host.jointgov_sink = self
+        batch = [dict(fact, sid=_SID, _="_") for fact in facts]
+        batch.append({"type": END_MARKER, "ptr": END_MARKER, "sid": _SID, "_": "_"})
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self._host.assert_facts(self.name, batch)
+        except Exception as exc:
+            raise EngineError(f"the rule engine failed: {exc!r}") from exc
+        finally:
+            try:
+                self._host.delete_state(self.name, _SID)
+            except Exception:  # pragma: no cover - nothing to delete after a failure
+                pass
+        if self._errors:
+            raise EngineError("; ".join(self._errors))
+        return self._firings
+
+
+def _ignore(_c: Any) -> None:
+    return None
+

@@ -1,0 +1,56 @@
+"""Run the inline examples of rule files: every rule must fire exactly where its failing examples say."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+
+from jointgov.catalogue import Catalogue, Rule
+from jointgov.checker import Checker, Options
+
+DEFAULT_AS_OF = _dt.date(2026, 1, 1)
+"""The as-of date of an example that does not give one, so examples never age."""
+
+
+@dataclass(frozen=True)
+class ExampleResult:
+    """The outcome of one example of one rule."""
+
+    rule_id: str
+    label: str
+    ok: bool
+    detail: str = ""
+    expected: tuple[tuple[int, int], ...] = ()
+    actual: tuple[tuple[int, int], ...] = ()
+
+
+def run_examples(catalogue: Catalogue, rules: list[Rule]) -> list[ExampleResult]:
+    """Check every example of *rules*; a rule with no failing or no passing example fails too."""
+    checkers: dict[_dt.date, Checker] = {}
+    results: list[ExampleResult] = []
+    for rule in rules:
+        for kind in ("fail", "pass"):
+            examples = rule.examples.get(kind, [])
+            if not examples:
+                results.append(ExampleResult(rule.id, f"({kind})", False, f"the rule has no '{kind}' example"))
+            for n, example in enumerate(examples, 1):
+                as_of = _dt.date.fromisoformat(example.get("as_of", DEFAULT_AS_OF.isoformat()))
+                checker = checkers.get(as_of) or checkers.setdefault(as_of, Checker(catalogue, Options(as_of=as_of)))
+                label = f"{kind} #{n}" + (f" ({example['name']})" if example.get("name") else "")
+                found = checker.check_bytes(example["agreement"].encode("utf-8"), f"{rule.id}:{kind}#{n}").findings
+                mine = tuple(sorted({(f.line, f.column) for f in found if f.rule_id == rule.id}))
+                expected = tuple(sorted((int(a), int(b)) for a, b in example.get("expect", [])))
+                broken = [f for f in found if f.rule_id.startswith("JG0") and f.rule_id != rule.id]
+                if broken and not rule.id.startswith("JG0"):
+                    first = broken[0]
+                    detail = f"the example is not a valid agreement: {first.line}:{first.column} {first.rule_id} " \
+                             f"{first.message}"
+                    results.append(ExampleResult(rule.id, label, False, detail, expected, mine))
+                elif kind == "fail" and (mine != expected or not expected):
+                    detail = f"expected the rule at {list(expected)}, it fired at {list(mine)}"
+                    results.append(ExampleResult(rule.id, label, False, detail, expected, mine))
+                elif kind == "pass" and mine:
+                    results.append(ExampleResult(rule.id, label, False, f"the rule fired at {list(mine)}", (), mine))
+                else:
+                    results.append(ExampleResult(rule.id, label, True, "", expected, mine))
+    return results

@@ -1,0 +1,434 @@
+"""Pipeline stage 1: read a YAML file into plain data plus the location of every key and value.
+
+The document is built from the parser's event stream (libyaml's C parser when
+present) rather than with ``yaml.load``: nothing is ever constructed from a tag,
+keys always stay text (``on``, ``yes`` and ``1`` are not turned into booleans or
+numbers), a repeated key is reported rather than silently overwritten, and the
+limits on size, nesting depth and alias expansion are enforced while reading, so
+a hostile file costs bounded time and memory.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:  # the libyaml C parser when it was built; the pure-Python one otherwise
+    from yaml.cyaml import CParser as _Parser
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import Loader as _Parser  # type: ignore[assignment]
+
+Problem = tuple[str, int, int, str, str]
+"""A reading problem: (rule id, line, column, message, JSON pointer)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds that turn a hostile file into a finding instead of a hang."""
+
+    max_bytes: int = 5 * 1024 * 1024
+    max_depth: int = 64
+    max_nodes: int = 100_000
+    """Values in the document once every alias is expanded (an alias bomb's measure)."""
+
+
+@dataclass
+class Locations:
+    """Where each key and value of a document stands, by JSON pointer (1-based)."""
+
+    value: dict[str, tuple[int, int]] = field(default_factory=dict)
+    key: dict[str, tuple[int, int]] = field(default_factory=dict)
+    containers: set[str] = field(default_factory=set)
+
+    def top(self) -> tuple[int, int]:
+        """The position of the ``jointgov:`` key, where whole-document findings point."""
+        return self.key.get("/jointgov", (1, 1))
+
+    def at(self, pointer: str) -> tuple[int, int]:
+        """Position of the thing at *pointer*, or of the mapping that should hold it.
+
+        A present scalar points at its value; a present mapping or list at its
+        key (``removal:``) or, as a list item, at its first key (``- id:``). A
+        missing thing points at the nearest enclosing mapping that exists.
+        """
+        while True:
+            if pointer == "":
+                return self.top()
+            if pointer in self.value:
+                if pointer in self.containers and pointer in self.key:
+                    return self.key[pointer]
+                return self.value[pointer]
+            pointer = pointer.rpartition("/")[0]
+
+
+@dataclass
+class Loaded:
+    """The result of reading one file."""
+
+    data: Any
+    locations: Locations
+    problems: list[Problem]
+    text: str = ""
+
+
+def escape(key: str) -> str:
+    """Escape one JSON pointer segment."""
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+_CORE = "tag:yaml.org,2002:"
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = {
+    "true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False,
+    "yes": True, "Yes": True, "YES": True, "no": False, "No": False, "NO": False,
+    "on": True, "On": True, "ON": True, "off": False, "Off": False, "OFF": False,
+}
+_INT = re.compile(r"^[-+]?[0-9][0-9_]*$")
+_HEX = re.compile(r"^0x[0-9a-fA-F_]+$")
+_OCT = re.compile(r"^0o[0-7_]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?$")
+_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
+_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
+BARE_WORDS = frozenset(k for k in _BOOL if k.lower() in {"yes", "no", "on", "off"})
+"""Plain scalars that YAML 1.1 reads as booleans although people mean words."""
+
+
+def resolve_plain(text: str) -> Any:
+    """The value of an untagged plain scalar: null, bool, int, float or text.
+
+    Dates stay text (``2001-04-01``): the schema checks them, and quoted and
+    unquoted dates mean the same.
+    """
+    if _NULL.match(text):
+        return None
+    if text in _BOOL:
+        return _BOOL[text]
+    if _INT.match(text):
+        return int(text.replace("_", ""))
+    if _HEX.match(text):
+        return int(text[2:].replace("_", ""), 16)
+    if _OCT.match(text):
+        return int(text[2:].replace("_", ""), 8)
+    if _FLOAT.match(text) and any(ch.isdigit() for ch in text):
+        return float(text.replace("_", ""))
+    if _INF.match(text):
+        return float("-inf") if text.startswith("-") else float("inf")
+    if _NAN.match(text):
+        return float("nan")
+    return text
+
+
+def _tag_message(tag: str) -> str:
+    shown = "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
+    return f"the tag {shown} is not allowed: jointgov reads plain YAML and never constructs tagged values; remove it"
+
+
+def _tagged(tag: str, text: str) -> tuple[Any, str | None]:
+    """The value of a scalar with an explicit standard tag, or an error message."""
+    kind = tag[len(_CORE):]
+    if kind in ("str", "timestamp"):
+        return text, None
+    value = resolve_plain(text)
+    expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}.get(kind)
+    if expected is None:
+        return text, _tag_message(tag)
+    if isinstance(value, bool) and kind != "bool" or not isinstance(value, expected):
+        return text, f"!!{kind} does not fit the value {text!r}"
+    return (float(value) if kind == "float" else value), None
+
+
+def _decode(raw: bytes) -> tuple[str | None, Problem | None]:
+    """Decode UTF-8 (with or without a byte-order mark); anything else is a problem."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, ("JG001", 1, 1, "the file is UTF-16 or UTF-32 text: save it as UTF-8", "")
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        line = raw.count(b"\n", 0, nul) + 1
+        col = nul - (raw.rfind(b"\n", 0, nul) + 1) + 1
+        return None, ("JG001", line, col, "this is a binary file, not YAML text (NUL byte)", "")
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        start = raw.rfind(b"\n", 0, exc.start) + 1
+        col = len(raw[start:exc.start].decode("utf-8", "replace")) + 1
+        return None, (
+            "JG001", line, col,
+            f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x}): save it as UTF-8",
+            "",
+        )
+
+
+def read_file(path: str, limits: Limits = Limits()) -> Loaded:
+    """Read and parse *path*; every failure becomes a located problem, never an exception."""
+    empty = Locations()
+    try:
+        size = os.path.getsize(path)
+        if size > limits.max_bytes:
+            msg = f"the file is {size:,} bytes, over the limit of {limits.max_bytes:,}"
+            return Loaded(None, empty, [("JG001", 1, 1, msg, "")])
+        with open(path, "rb") as handle:
+            raw = handle.read(limits.max_bytes + 1)
+    except OSError as exc:
+        return Loaded(None, empty, [("JG001", 1, 1, f"cannot read the file: {exc.strerror}", "")])
+    return parse_bytes(raw, limits)
+
+
+def parse_bytes(raw: bytes, limits: Limits = Limits()) -> Loaded:
+    """Decode and parse a document given as bytes."""
+    if len(raw) > limits.max_bytes:
+        msg = f"the file is over the limit of {limits.max_bytes:,} bytes"
+        return Loaded(None, Locations(), [("JG001", 1, 1, msg, "")])
+    text, problem = _decode(raw)
+    if text is None:
+        assert problem is not None
+        return Loaded(None, Locations(), [problem])
+    return parse_text(text, limits)
+
+
+class _Stop(Exception):
+    """Reading stops at a limit or a syntax error (already recorded)."""
+
+
+class _Frame:
+    """A mapping or list being built."""
+
+    __slots__ = ("value", "ptr", "is_map", "key", "key_mark", "anchor", "size", "seen", "merges", "skip")
+
+    def __init__(self, value: Any, ptr: str, is_map: bool, anchor: str | None) -> None:
+        self.value = value
+        self.ptr = ptr
+        self.is_map = is_map
+        self.key: str | None = None
+        self.key_mark: tuple[int, int] | None = None
+        self.anchor = anchor
+        self.size = 1
+        self.seen: dict[str, tuple[int, int]] = {}
+        self.merges: list[tuple[Any, str]] = []
+        self.skip = False  # the current entry's key was unusable: drop its value
+
+
+class _Builder:
+    """Turns parser events into plain data, locations and problems."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.locs = Locations()
+        self.problems: list[Problem] = []
+        self.anchors: dict[str, tuple[Any, int, str]] = {}
+        self.stack: list[_Frame] = []
+        self.root: Any = None
+        self.total = 0
+        self.dup = 0
+
+    def problem(self, rule: str, mark: Any, message: str, ptr: str = "") -> None:
+        self.problems.append((rule, mark.line + 1, mark.column + 1, message, ptr))
+
+    def child_ptr(self, mark: Any) -> str | None:
+        """Pointer of the value about to be added to the top frame (None: it is a key)."""
+        if not self.stack:
+            return ""
+        top = self.stack[-1]
+        if top.is_map:
+            if top.key is None:
+                return None
+            if top.skip:
+                self.dup += 1
+                return f"{top.ptr}/\x00{self.dup}"
+            return f"{top.ptr}/{escape(top.key)}"
+        return f"{top.ptr}/{len(top.value)}"
+
+    def add(self, value: Any, size: int, mark: Any, ptr: str, is_container: bool) -> None:
+        """Attach a finished value to its parent (or make it the root)."""
+        self.total += size if is_container or size > 1 else 1
+        if self.total > self.limits.max_nodes:
+            self.problem("JG001", mark, f"the document expands to more than {self.limits.max_nodes:,} "
+                         "values (through aliases?): reading stopped", ptr)
+            raise _Stop
+        if not self.stack:
+            self.root = value
+            return
+        top = self.stack[-1]
+        top.size += size
+        if top.is_map:
+            assert top.key is not None
+            if not top.skip:
+                if top.key == "<<" and top.key_mark is not None and self._plain_merge:
+                    top.merges.append((value, ptr))
+                else:
+                    top.value[top.key] = value
+            top.key = None
+            top.skip = False
+        else:
+            top.value.append(value)
+        if "\x00" not in ptr:
+            self.locs.value[ptr] = (mark.line + 1, mark.column + 1)
+            if is_container:
+                self.locs.containers.add(ptr)
+
+    _plain_merge = True
+
+    def key_event(self, event: Any) -> None:
+        """A scalar (or something else) in key position of the top mapping."""
+        top = self.stack[-1]
+        mark = event.start_mark
+        if not isinstance(event, yaml.ScalarEvent):
+            self.problem("JG003", mark, "a key must be plain text, not a list, mapping or alias", top.ptr)
+            top.key, top.skip = "", True
+            if isinstance(event, yaml.AliasEvent):
+                top.key = None  # aliases end immediately: nothing follows as its value
+            return
+        key = event.value
+        top.key_mark = (mark.line + 1, mark.column + 1)
+        self._plain_merge = key == "<<" and event.style in (None, "") and event.tag is None
+        if key in top.seen and not self._plain_merge:
+            first = top.seen[key]
+            self.problem("JG002", mark, f"the key '{key}' is repeated (first at line {first[0]}): "
+                         "a YAML reader would keep only one of them; this check reads the first",
+                         f"{top.ptr}/{escape(key)}")
+            top.key, top.skip = key, True
+            return
+        top.seen.setdefault(key, top.key_mark)
+        top.key = key
+        self.locs.key[f"{top.ptr}/{escape(key)}"] = top.key_mark
+
+    def scalar(self, event: Any, ptr: str) -> None:
+        tag, text = event.tag, event.value
+        if tag is None or tag == "!" or event.implicit[0] and tag is None:
+            value = resolve_plain(text) if (event.style in (None, "") and tag is None) else text
+        elif tag.startswith(_CORE):
+            value, error = _tagged(tag, text)
+            if error:
+                self.problem("JG003", event.start_mark, error, ptr)
+        else:
+            self.problem("JG003", event.start_mark, _tag_message(tag), ptr)
+            value = text
+        if event.anchor:
+            self.anchors[event.anchor] = (value, 1, ptr)
+        self.add(value, 1, event.start_mark, ptr, False)
+
+    def start(self, event: Any, ptr: str, is_map: bool) -> None:
+        tag = event.tag
+        if tag not in (None, "!", _CORE + ("map" if is_map else "seq")):
+            self.problem("JG003", event.start_mark, _tag_message(tag), ptr)
+        if len(self.stack) >= self.limits.max_depth:
+            self.problem("JG001", event.start_mark,
+                         f"the document is nested more than {self.limits.max_depth} levels deep", ptr)
+            raise _Stop
+        frame = _Frame({} if is_map else [], ptr, is_map, event.anchor)
+        frame.key_mark = None
+        self.stack.append(frame)
+        self._start_marks.append(event.start_mark)
+
+    _start_marks: list[Any]
+
+    def end(self) -> None:
+        frame = self.stack.pop()
+        mark = self._start_marks.pop()
+        if frame.merges:
+            self._merge(frame)
+        if frame.anchor:
+            self.anchors[frame.anchor] = (frame.value, frame.size, frame.ptr)
+        self.total -= frame.size - 1  # add() counts the container's whole size once
+        self.add(frame.value, frame.size, mark, frame.ptr, True)
+
+    def _merge(self, frame: _Frame) -> None:
+        """Apply ``<<`` merge keys: explicit keys win, earlier merges win over later ones."""
+        sources: list[tuple[Any, str]] = []
+        for value, ptr in frame.merges:
+            if isinstance(value, list):
+                sources.extend((item, f"{ptr}/{i}") for i, item in enumerate(value))
+            else:
+                sources.append((value, ptr))
+        for value, src in sources:
+            if not isinstance(value, dict):
+                self.problems.append(("JG003", *self.locs.at(src), "a merge key (<<) takes a mapping "
+                                      "or a list of mappings", frame.ptr))
+                continue
+            for key, item in value.items():
+                if key not in frame.value:
+                    frame.value[key] = item
+                    self._copy_locations(f"{src}/{escape(key)}", f"{frame.ptr}/{escape(key)}")
+
+    def _copy_locations(self, src: str, dst: str) -> None:
+        for table in (self.locs.value, self.locs.key):
+            for ptr in [p for p in table if p == src or p.startswith(src + "/")]:
+                table.setdefault(dst + ptr[len(src):], table[ptr])
+        for ptr in [p for p in self.locs.containers if p == src or p.startswith(src + "/")]:
+            self.locs.containers.add(dst + ptr[len(src):])
+
+    def alias(self, event: Any, ptr: str) -> None:
+        name = event.anchor
+        if name not in self.anchors:
+            self.problem("JG001", event.start_mark, f"the alias *{name} names no anchor defined before it", ptr)
+            raise _Stop
+        value, size, _ = self.anchors[name]
+        self.add(value, size, event.start_mark, ptr, isinstance(value, (dict, list)))
+
+
+def parse_text(text: str, limits: Limits = Limits()) -> Loaded:
+    """Parse one YAML document held in *text*."""
+    builder = _Builder(limits)
+    builder._start_marks = []
+    parser = _Parser(text)
+    documents = 0
+    try:
+        while True:
+            event = parser.get_event()
+            kind = type(event)
+            if kind is yaml.ScalarEvent or kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent \
+                    or kind is yaml.AliasEvent:
+                ptr = builder.child_ptr(event.start_mark)
+                if ptr is None:
+                    if kind is not yaml.ScalarEvent and kind is not yaml.AliasEvent:
+                        builder.key_event(event)
+                        # consume and discard the non-text key's subtree
+                        depth = 1
+                        while depth:
+                            inner = type(parser.get_event())
+                            depth += inner in (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+                            depth -= inner in (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+                    else:
+                        builder.key_event(event)
+                    continue
+                if kind is yaml.ScalarEvent:
+                    builder.scalar(event, ptr)
+                elif kind is yaml.AliasEvent:
+                    builder.alias(event, ptr)
+                else:
+                    builder.start(event, ptr, kind is yaml.MappingStartEvent)
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                builder.end()
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    builder.problem("JG003", event.start_mark,
+                                    "the file holds several YAML documents: one agreement per file; "
+                                    "only the first was read")
+                    break
+            elif kind is yaml.StreamEndEvent:
+                break
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
+        builder.problems.append(("JG001", line, col, f"YAML syntax error: {what}", ""))
+        builder.root = None
+    except yaml.YAMLError as exc:  # reader errors (control characters) carry a position only
+        position = getattr(exc, "position", 0) or 0
+        line = text.count("\n", 0, position) + 1
+        col = position - (text.rfind("\n", 0, position) + 1) + 1
+        reason = getattr(exc, "reason", None) or str(exc)
+        builder.problems.append(("JG001", line, col, f"the file cannot be read as YAML: {reason}", ""))
+        builder.root = None
+    except _Stop:
+        builder.root = None
+    finally:
+        dispose = getattr(parser, "dispose", None)
+        if dispose:
+            dispose()
+    return Loaded(builder.root, builder.locs, builder.problems, text)

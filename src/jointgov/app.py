@@ -83,12 +83,18 @@ def run(paths: Sequence[str], *, fmt: str = "text", fail_on: str = "warning", as
     return EXIT_FINDINGS if failing else EXIT_CLEAN
 
 
-def rules_table(rules_dirs: Sequence[str] = (), out: TextIO | None = None) -> int:
-    """Print the catalogue as a table: id, name, severity, area, title."""
+def rules_table(rules_dirs: Sequence[str] = (), out: TextIO | None = None, markdown: bool = False) -> int:
+    """Print the catalogue as a table (id, name, severity, area, title), or as the Markdown reference."""
     from jointgov.catalogue import load_catalogue
 
     out = out or sys.stdout
-    rules = load_catalogue(rules_dirs).rules
+    catalogue = load_catalogue(rules_dirs)
+    if markdown:
+        from jointgov.docs import rules_markdown
+
+        out.write(rules_markdown(catalogue))
+        return EXIT_CLEAN
+    rules = catalogue.rules
     width = max(len(r.name) for r in rules)
     out.write(f"{'ID':<7} {'NAME':<{width}} {'SEVERITY':<8} {'AREA':<12} TITLE\n")
     for r in rules:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from jointgov.conditions import Compiled, ConditionError, compile_condition
 from jointgov.finding import ConfigError
@@ -49,7 +50,7 @@ class Rule:
         return self.id.startswith(("JG0", "JG8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rule_validator() -> Any:
     from jsonschema import Draft202012Validator
 
@@ -116,7 +117,8 @@ class Catalogue:
             values = dict(rule.parameters) | (params or {}).get(rule.id, {})
             for k, cond in enumerate(rule.match):
                 try:
-                    out.append((index[id(rule)], k, compile_condition(cond["when"], values, rule.scope)))
+                    out.extend((index[id(rule)], k, variant)
+                               for variant in compile_condition(cond["when"], values, rule.scope))
                 except ConditionError as exc:
                     raise ConfigError(f"{rule.path}: match[{k}]: {exc}") from exc
         return out

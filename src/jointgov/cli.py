@@ -26,6 +26,11 @@ def _guarded(action: Callable[[], int]) -> None:
     except ConfigError as exc:
         click.echo(f"jointgov: {exc}", err=True)
         sys.exit(2)
+    except BrokenPipeError:  # the reader went away (``| head``): not an internal error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:  # an internal error: say so plainly, exit 3
@@ -64,13 +69,15 @@ def check(paths: tuple[str, ...], fmt: str, fail_on: str, as_of: str | None, sel
 @main.group(invoke_without_command=True)
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False),
               help="An extra directory of rule files.")
+@click.option("--format", "fmt", type=click.Choice(["table", "markdown"]), default="table", show_default=True,
+              help="A table, or the Markdown reference (docs/rules.md).")
 @click.pass_context
-def rules(ctx: click.Context, rules_dirs: tuple[str, ...]) -> None:
+def rules(ctx: click.Context, rules_dirs: tuple[str, ...], fmt: str) -> None:
     """List the rule catalogue (or: rules test)."""
     if ctx.invoked_subcommand is None:
         from jointgov.app import rules_table
 
-        _guarded(lambda: rules_table(rules_dirs))
+        _guarded(lambda: rules_table(rules_dirs, markdown=fmt == "markdown"))
 
 
 @rules.command("test")

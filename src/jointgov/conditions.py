@@ -3,27 +3,36 @@
 A condition is a list of patterns, each matching one fact by its type and
 field tests, optionally correlated with facts matched earlier (``$post.id``),
 or a ``none:`` pattern that must match no fact. The compiler applies the
-engine's workarounds (docs: ../shared/notes/durable-rules.md) so that rule
-authors never meet them:
+engine's workarounds so that rule authors never meet them (each has a test in
+tests/test_engine_workarounds.py; see ../shared/notes/durable-rules.md):
 
 * every rule with a ``none:`` pattern starts with the end-of-document marker,
-  which the engine asserts last (durable-rules issue #402: ``none()`` is
-  order-sensitive);
-* an ``$and`` holding a correlated ``<``/``<=``/``>``/``>=``/``!=`` test ends with
-  an always-true correlated term, and such an ``$or`` with an always-false one
-  (issue #381: heap over-read, segfault);
+  which the engine asserts last (issue #402: ``none()`` is order-sensitive);
+* a correlated comparison (``ne``, ``lt``, ``le``, ``gt``, ``ge``, or ``not_in``
+  with a reference) is evaluated by the engine only when both fields are
+  present and never inside an ``$or``: against an absent field it fails with
+  error 311 or corrupts the heap (found here; not in the notes). The compiler
+  splits such a condition by field presence into variants (for positive
+  patterns) or into several ``none`` patterns (``none(A or B)`` is
+  ``none(A) and none(B)``), giving every test its documented meaning there;
+* an ``$and`` holding a correlated comparison ends with an always-true
+  correlated term (issue #381: heap over-read), and the terms of a pattern are
+  emitted in a fixed order: type, joins, comparisons, literal tests, ``$or``
+  groups, guard;
 * aliases are renamed ``a0``, ``a1``... so none can shadow an attribute of the
   action context (``s``, ``m``, ``post``, ``host``...);
 * a fact type test comes first in every pattern, so no pattern is a bare
-  ``$nex`` (which hangs the engine).
+  ``$nex`` (which hangs the engine);
+* the engine uses a fact's ``id`` property as its identity, so the field a
+  rule calls ``id`` is stored and matched as ``id_`` (``ENGINE_FIELDS``).
 
-Absent fields: ``ne``, ``not_in`` and ``lacks`` count an absent field as
-different, not containing; every other test fails on an absent field.
+Absent fields: ``ne``, ``not_in`` and ``lacks`` count an absent field (on
+either side) as different, not containing; every other test fails on one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 FACT_TYPES = frozenset({
@@ -34,7 +43,17 @@ FACT_TYPES = frozenset({
 OPS = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "exists", "has", "lacks", "matches",
                  "imatches"})
 END_MARKER = "$end"
-_COMPARE = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
+ENGINE_FIELDS = {"id": "id_"}
+"""Fact fields renamed inside the engine (``id`` is the engine's own fact identity)."""
+MAX_VARIANTS = 64
+_COMPARE = {"ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
+_ABSENT_TRUTH = {"ne": True, "lt": False, "le": False, "gt": False, "ge": False}
+"""What a correlated comparison means when either of its fields is absent."""
+
+
+def engine_field(name: str) -> str:
+    """The name a fact field has inside the engine."""
+    return ENGINE_FIELDS.get(name, name)
 
 
 class ConditionError(ValueError):
@@ -43,106 +62,97 @@ class ConditionError(ValueError):
 
 @dataclass
 class Compiled:
-    """One durable-rules rule compiled from one condition of a rule file."""
+    """One durable-rules rule compiled from one condition (or one variant of it)."""
 
     definition: dict[str, Any]
     aliases: dict[str, str] = field(default_factory=dict)
     """User alias -> internal alias, for the positive patterns (those an action receives)."""
 
 
-@dataclass
-class _Context:
-    params: dict[str, Any]
-    known: dict[str, str]  # user alias -> internal alias, patterns so far
-    first: str = ""        # internal alias of the first pattern, for guard terms
-    correlated_compare: bool = False
+@dataclass(frozen=True)
+class Test:
+    """One field test; ``ref`` is (alias, field) for a correlated value."""
+
+    field: str
+    op: str
+    value: Any = None
+    ref: tuple[str, str] | None = None
+    safe: bool = False  # a correlated comparison whose two fields are known to be present
 
 
-def _value(ctx: _Context, value: Any) -> tuple[Any, bool]:
-    """A literal, a ``$param.x`` (substituted) or a ``$alias.field`` reference (correlated)."""
+Group = tuple[Test, ...]
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One pattern in normal form: tests that must all hold, and any_of clauses (lists of groups)."""
+
+    kind: str
+    alias: str
+    negated: bool
+    tests: tuple[Test, ...]
+    alternatives: tuple[tuple[Group, ...], ...] = ()
+
+
+def _parse_value(value: Any, params: dict[str, Any]) -> tuple[Any, tuple[str, str] | None]:
     if isinstance(value, str) and value.startswith("$"):
         head, _, rest = value[1:].partition(".")
         if head == "param":
-            if rest not in ctx.params:
+            if rest not in params:
                 raise ConditionError(f"{value}: the rule has no parameter '{rest}'")
-            return ctx.params[rest], False
-        if head not in ctx.known or not rest:
-            raise ConditionError(f"{value}: '{head}' is not a pattern before this one")
-        return {ctx.known[head]: rest}, True
-    return value, False
+            return params[rest], None
+        if not rest:
+            raise ConditionError(f"{value}: a reference is $alias.field")
+        return None, (head, rest)
+    return value, None
 
 
-def _guard_and(ctx: _Context) -> dict[str, Any]:
-    return {"_": {ctx.first: "_"}}
-
-
-def _guard_or(ctx: _Context) -> dict[str, Any]:
-    return {"$neq": {"_": {ctx.first: "_"}}}
-
-
-def _or(ctx: _Context, terms: list[Any], correlated: bool) -> dict[str, Any]:
-    if correlated:
-        terms = terms + [_guard_or(ctx)]
-    return {"$or": terms}
-
-
-def _test(ctx: _Context, name: str, op: str, raw: Any) -> dict[str, Any]:
-    """One field test as a durable-rules expression."""
-    if op == "exists":
-        return {"$ex" if raw else "$nex": {name: 1}}
-    if op in ("in", "not_in", "has", "lacks") and not isinstance(raw, list):
-        raw = [raw]
-    if op in ("in", "not_in"):
-        values = [_value(ctx, v) for v in raw]
-        correlated = any(c for _, c in values)
-        if op == "in":
-            return _or(ctx, [{name: v} for v, _ in values], correlated) if len(values) > 1 else {name: values[0][0]}
-        ctx.correlated_compare |= correlated
-        return _or(ctx, [{"$nex": {name: 1}}, {"$and": [{"$neq": {name: v}} for v, _ in values]}], correlated)
-    if op == "has":
-        return _or(ctx, [{"$iany": {name: {"$i": _value(ctx, v)[0]}}} for v in raw], False) \
-            if len(raw) > 1 else {"$iany": {name: {"$i": _value(ctx, raw[0])[0]}}}
-    if op == "lacks":
-        return {"$and": [{"$or": [{"$nex": {name: 1}}, {"$iall": {name: {"$neq": {"$i": _value(ctx, v)[0]}}}}]}
-                         for v in raw]}
-    value, correlated = _value(ctx, raw)
-    if op == "eq":
-        return {name: value}
-    if op == "ne":
-        ctx.correlated_compare |= correlated
-        return _or(ctx, [{"$nex": {name: 1}}, {"$neq": {name: value}}], correlated)
-    if op in _COMPARE:
-        ctx.correlated_compare |= correlated
-        return {_COMPARE[op]: {name: value}}
-    if op in ("matches", "imatches"):
-        return {"$mt" if op == "matches" else "$imt": {name: value}}
-    raise ConditionError(f"{name}: unknown test '{op}' (tests: {', '.join(sorted(OPS))})")
-
-
-def _tests(ctx: _Context, where: Any) -> list[dict[str, Any]]:
+def _parse_tests(where: Any, params: dict[str, Any]) -> tuple[list[Test], list[tuple[Group, ...]]]:
     if where is None:
-        return []
+        return [], []
     if not isinstance(where, dict):
         raise ConditionError("field tests must be a mapping of field names to values or tests")
-    terms: list[dict[str, Any]] = []
+    tests: list[Test] = []
+    alternatives: list[tuple[Group, ...]] = []
     for name, spec in where.items():
         if name in ("any_of", "all_of"):
             if not isinstance(spec, list) or not spec:
-                raise ConditionError(f"{name} takes a list of field-test mappings")
-            groups = [_tests(ctx, item) for item in spec]
-            parts = [{"$and": g} if len(g) > 1 else g[0] for g in groups if g]
-            terms.append({"$or": parts + ([_guard_or(ctx)] if ctx.correlated_compare else [])}
-                         if name == "any_of" else {"$and": parts})
-        elif isinstance(spec, dict):
-            for op, raw in spec.items():
-                terms.append(_test(ctx, name, op, raw))
-        else:
-            terms.append(_test(ctx, name, "eq", spec))
-    return terms
+                raise ConditionError(f"{name} takes a non-empty list of field-test mappings")
+            parsed = [_parse_tests(item, params) for item in spec]
+            if any(alts for _, alts in parsed):
+                raise ConditionError(f"{name} cannot contain another any_of")
+            if name == "all_of":
+                tests.extend(t for group, _ in parsed for t in group)
+            else:
+                alternatives.append(tuple(tuple(group) for group, _ in parsed))
+            continue
+        for op, raw in (spec.items() if isinstance(spec, dict) else [("eq", spec)]):
+            if op not in OPS:
+                raise ConditionError(f"{name}: unknown test '{op}' (tests: {', '.join(sorted(OPS))})")
+            values = raw if isinstance(raw, list) and op in ("in", "not_in", "has", "lacks") else [raw]
+            if op == "not_in":  # each reference becomes an `ne` test, the literals stay together
+                literals = [v for v in values if _parse_value(v, params)[1] is None]
+                refs = [_parse_value(v, params)[1] for v in values if _parse_value(v, params)[1] is not None]
+                if literals:
+                    tests.append(Test(name, "not_in", [_parse_value(v, params)[0] for v in literals]))
+                tests.extend(Test(name, "ne", None, ref) for ref in refs)
+                continue
+            parsed_values = [_parse_value(v, params) for v in values]
+            if op in ("has", "lacks", "matches", "imatches", "exists") and any(r for _, r in parsed_values):
+                raise ConditionError(f"{name}: '{op}' takes values, not references")
+            if op in ("in", "has", "lacks"):
+                if any(r for _, r in parsed_values) and op == "in":
+                    alternatives.append(tuple((Test(name, "eq", v, r),) for v, r in parsed_values))
+                else:
+                    tests.append(Test(name, op, [v for v, _ in parsed_values]))
+                continue
+            value, ref = parsed_values[0]
+            tests.append(Test(name, op, value, ref))
+    return tests, alternatives
 
 
-def parse_pattern(item: Any) -> tuple[str, str, Any, bool]:
-    """(fact type, user alias, field tests, negated) of one ``when`` item."""
+def parse_pattern(item: Any, params: dict[str, Any]) -> Pattern:
+    """One ``when`` item in normal form."""
     if not isinstance(item, dict) or not item:
         raise ConditionError("each item of 'when' is a mapping such as {post: {...}} or {none: {...}}")
     negated = False
@@ -159,40 +169,174 @@ def parse_pattern(item: Any) -> tuple[str, str, Any, bool]:
         raise ConditionError(f"a pattern names one fact type, got {', '.join(map(str, item))}")
     if kind not in FACT_TYPES:
         raise ConditionError(f"unknown fact type '{kind}' (types: {', '.join(sorted(FACT_TYPES))})")
-    return str(kind), str(alias), where, negated
+    tests, alternatives = _parse_tests(where, params)
+    return Pattern(str(kind), str(alias), negated, tuple(tests), tuple(alternatives))
 
 
-def compile_condition(when: list[Any], params: dict[str, Any], scope: dict[str, Any] | None) -> Compiled:
-    """Compile one ``when`` list into a durable-rules rule definition (without its action)."""
+def _risky(test: Test) -> bool:
+    return test.ref is not None and test.op in _COMPARE and not test.safe
+
+
+def _exists(name: str, present: bool) -> Test:
+    return Test(name, "exists", present)
+
+
+def _expand_alternatives(patterns: list[Pattern]) -> list[list[Pattern]] | None:
+    """Move any_of groups that hold a correlated comparison out of the engine's $or."""
+    for i, pattern in enumerate(patterns):
+        for k, clause in enumerate(pattern.alternatives):
+            if any(_risky(t) for group in clause for t in group):
+                rest = pattern.alternatives[:k] + pattern.alternatives[k + 1:]
+                options = [replace(pattern, tests=pattern.tests + group, alternatives=rest) for group in clause]
+                if pattern.negated:  # none(A or B) = none(A) and none(B)
+                    return [patterns[:i] + options + patterns[i + 1:]]
+                return [patterns[:i] + [option] + patterns[i + 1:] for option in options]
+    return None
+
+
+def _split_presence(patterns: list[Pattern]) -> list[list[Pattern]] | None:
+    """Split on the presence of both fields of the first unsafe correlated comparison."""
+    for i, pattern in enumerate(patterns):
+        for j, test in enumerate(pattern.tests):
+            if not _risky(test):
+                continue
+            assert test.ref is not None
+            alias, ref_field = test.ref
+            owner = next((k for k, p in enumerate(patterns[:i]) if p.alias == alias and not p.negated), None)
+            if owner is None:
+                raise ConditionError(f"${alias}.{ref_field}: '{alias}' is not a pattern before this one")
+            others = pattern.tests[:j] + pattern.tests[j + 1:]
+            truth = _ABSENT_TRUTH[test.op]
+            out: list[list[Pattern]] = []
+            for ref_present in (True, False):
+                base = list(patterns)
+                base[owner] = replace(base[owner], tests=base[owner].tests + (_exists(ref_field, ref_present),))
+                current = base[i]
+                if ref_present:
+                    kept = replace(test, safe=True)
+                    present = replace(current, tests=others + (_exists(test.field, True), kept))
+                    absent = replace(current, tests=others + (_exists(test.field, False),))
+                    if current.negated:
+                        options = [present] + ([absent] if truth else [])
+                        out.append(base[:i] + options + base[i + 1:])
+                    else:
+                        out.append(base[:i] + [present] + base[i + 1:])
+                        if truth:
+                            out.append(base[:i] + [absent] + base[i + 1:])
+                elif truth:
+                    out.append(base[:i] + [replace(current, tests=others)] + base[i + 1:])
+                elif current.negated:
+                    out.append(base[:i] + base[i + 1:])  # the pattern matches nothing: none() holds
+                # a positive pattern that can match nothing: no variant
+            return out
+    return None
+
+
+def normalise(patterns: list[Pattern]) -> list[list[Pattern]]:
+    """All variants of a condition in which every correlated comparison is safe."""
+    done: list[list[Pattern]] = []
+    queue = [patterns]
+    while queue:
+        current = queue.pop(0)
+        expanded = _expand_alternatives(current)
+        if expanded is None:
+            expanded = _split_presence(current)
+        if expanded is None:
+            done.append(current)
+        else:
+            queue[:0] = expanded
+        if len(done) + len(queue) > MAX_VARIANTS:
+            raise ConditionError(f"the condition expands to more than {MAX_VARIANTS} variants: simplify it")
+    return done
+
+
+class _Emitter:
+    """Turns one normalised variant into durable-rules terms."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, str] = {}
+        self.first = ""
+
+    def value(self, test: Test) -> Any:
+        if test.ref is None:
+            return test.value
+        alias, name = test.ref
+        if alias not in self.known:
+            raise ConditionError(f"${alias}.{name}: '{alias}' is not a pattern before this one")
+        return {self.known[alias]: engine_field(name)}
+
+    def term(self, test: Test) -> dict[str, Any]:
+        name, op, value = engine_field(test.field), test.op, self.value(test)
+        if op == "exists":
+            return {"$ex" if value else "$nex": {name: 1}}
+        if op == "eq":
+            return {name: value}
+        if op in _COMPARE and test.ref is not None:
+            return {_COMPARE[op]: {name: value}}  # safe: both fields present, never inside $or
+        if op == "ne":
+            return {"$or": [{"$nex": {name: 1}}, {"$neq": {name: value}}]}
+        if op in _COMPARE:
+            return {_COMPARE[op]: {name: value}}
+        if op == "in":
+            return {"$or": [{name: v} for v in value]} if len(value) > 1 else {name: value[0]}
+        if op == "not_in":
+            return {"$or": [{"$nex": {name: 1}}, {"$and": [{"$neq": {name: v}} for v in value]}]}
+        if op == "has":
+            items = [{"$iany": {name: {"$i": v}}} for v in value]
+            return {"$or": items} if len(items) > 1 else items[0]
+        if op == "lacks":
+            return {"$and": [{"$or": [{"$nex": {name: 1}}, {"$iall": {name: {"$neq": {"$i": v}}}}]} for v in value]}
+        return {"$mt" if op == "matches" else "$imt": {name: value}}
+
+    def pattern(self, pattern: Pattern) -> dict[str, Any]:
+        order = sorted(pattern.tests, key=lambda t: (t.ref is None, t.op != "eq", t.op == "exists"))
+        terms: list[dict[str, Any]] = [{"type": pattern.kind}]
+        terms += [self.term(t) for t in order]
+        for clause in pattern.alternatives:
+            groups = [[self.term(t) for t in group] for group in clause]
+            terms.append({"$or": [{"$and": g} if len(g) > 1 else g[0] for g in groups]})
+        if any(t.ref is not None and t.op in _COMPARE for t in pattern.tests):
+            terms.append({"_": {self.first: "_"}})
+        return {"$and": terms} if len(terms) > 1 else terms[0]
+
+
+def compile_condition(when: list[Any], params: dict[str, Any], scope: dict[str, Any] | None) -> list[Compiled]:
+    """Compile one ``when`` list into durable-rules rule definitions (one per variant, actions not set)."""
     if not isinstance(when, list) or not when:
         raise ConditionError("'when' is a non-empty list of patterns")
-    patterns = [parse_pattern(item) for item in when]
-    if scope:
-        patterns.insert(0, ("document", "_scope", scope, False))
-    if patterns[0][3]:
-        patterns.insert(0, ("run", "_run", None, False))  # a negation needs something positive before it
-    ctx = _Context(params=params, known={})
-    all_: list[dict[str, Any]] = []
-    if any(p[3] for p in patterns):
-        all_.append({"eod": {"type": END_MARKER}})
-        ctx.first = "eod"
-    compiled = Compiled(definition={})
-    for index, (kind, alias, where, negated) in enumerate(patterns):
-        internal = f"a{index}"
-        ctx.correlated_compare = False
-        terms = [{"type": kind}] + _tests(ctx, where)
-        if ctx.correlated_compare:
-            terms.append(_guard_and(ctx))
-        expr = {"$and": terms} if len(terms) > 1 else terms[0]
-        all_.append({f"{internal}$not" if negated else internal: expr})
-        if not negated:
-            if alias in ctx.known:
-                raise ConditionError(f"the alias '{alias}' is used twice: name one with 'as'")
-            ctx.known[alias] = internal
-            compiled.aliases[alias] = internal
-            if not ctx.first:
-                ctx.first = internal
-    if len(all_) > 16:
-        raise ConditionError("a condition may have at most 16 patterns")
-    compiled.definition = {"all": all_}
-    return compiled
+    patterns = [parse_pattern(item, params) for item in when]
+    aliases = [p.alias for p in patterns if not p.negated]
+    if len(aliases) != len(set(aliases)):
+        raise ConditionError("an alias is used twice: name one of the patterns with 'as'")
+    if scope:  # one fact never fills two patterns: join the condition's own document pattern if it has one
+        extra = parse_pattern({"fact": "document", "as": "_scope", "where": scope}, params)
+        own = next((k for k, p in enumerate(patterns) if p.kind == "document" and not p.negated), None)
+        if own is None:
+            patterns.insert(0, extra)
+        else:
+            patterns[own] = replace(patterns[own], tests=patterns[own].tests + extra.tests,
+                                    alternatives=patterns[own].alternatives + extra.alternatives)
+    if patterns[0].negated:
+        patterns.insert(0, Pattern("run", "_run", False, ()))  # a negation needs something positive before it
+    out = []
+    for variant in normalise(patterns):
+        emitter = _Emitter()
+        all_: list[dict[str, Any]] = []
+        if any(p.negated for p in variant):
+            all_.append({"eod": {"type": END_MARKER}})
+            emitter.first = "eod"
+        compiled = Compiled(definition={})
+        for index, pattern in enumerate(variant):
+            internal = f"a{index}"
+            expr = emitter.pattern(pattern)
+            all_.append({f"{internal}$not" if pattern.negated else internal: expr})
+            if not pattern.negated:
+                emitter.known[pattern.alias] = internal
+                compiled.aliases[pattern.alias] = internal
+                emitter.first = emitter.first or internal
+        if len(all_) > 16:
+            raise ConditionError("a condition may have at most 16 patterns")
+        compiled.definition = {"all": all_}
+        out.append(compiled)
+    return out
+

@@ -10,8 +10,11 @@ test in tests/test_engine_workarounds.py:
   sessions are looked up by a 32-bit hash);
 * a catch-all rule, so a fact that matches nothing never raises or drops the
   batch's actions;
-* every fact carries its unique ``ptr`` (facts are identified by content hash)
-  and the constant ``_`` used by guard terms;
+* every fact's engine identity (``id``) is its unique ``ptr``: the engine
+  identifies facts by ``id`` or, without one, by a 32-bit content hash, and
+  rejects a second fact with the same ``id``; the fact's own ``id`` field
+  travels as ``id_``; every fact also carries the constant ``_`` used by guard
+  terms;
 * definitions are deep-copied before registering (registration mutates them);
 * an exception in an action is caught and re-raised after the batch (the
   engine swallows it otherwise);
@@ -22,10 +25,11 @@ from __future__ import annotations
 
 import copy
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, ClassVar
 
-from jointgov.conditions import END_MARKER, Compiled
+from jointgov.conditions import END_MARKER, ENGINE_FIELDS, Compiled
 
 _SID = "w0"
 
@@ -53,7 +57,7 @@ def _import_engine() -> Any:
 class Engine:
     """A compiled ruleset that evaluates one document's facts at a time."""
 
-    _hosts: dict[str, Any] = {}
+    _hosts: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, name: str, conditions: list[tuple[int, int, Compiled]]) -> None:
         """Register *conditions* (rule index, condition index, compiled) as ruleset *name*.
@@ -82,10 +86,10 @@ class Engine:
                 return None
 
         definitions: dict[str, Any] = {}
-        for rule, cond, compiled in self._conditions:
+        for n, (rule, cond, compiled) in enumerate(self._conditions):
             definition = copy.deepcopy(compiled.definition)
             definition["run"] = self._action(rule, cond, compiled.aliases)
-            definitions[f"r{rule}c{cond}"] = definition
+            definitions[f"r{rule}c{cond}v{n}"] = definition
         definitions["catch_all"] = {"pri": 1000, "all": [{"m": {"$ex": {"type": 1}}}], "run": _ignore}
         host = _QuietHost()
         host.register_rulesets({self.name: copy.deepcopy(definitions)})  # it mutates its input
@@ -96,7 +100,7 @@ class Engine:
         def act(c: Any) -> None:
             sink: Engine = c.host.jointgov_sink
             try:
-                bound = {user: dict(getattr(c, internal)._d) for user, internal in aliases.items()}
+                bound = {user: _from_engine(getattr(c, internal)._d) for user, internal in aliases.items()}
                 sink._firings.append(Firing(rule, cond, bound))
             except Exception as exc:  # the engine would swallow it: keep it for evaluate()
                 sink._errors.append(f"rule {rule} condition {cond}: {exc!r}")
@@ -106,8 +110,8 @@ class Engine:
         """Run every rule over one document's facts and return what fired."""
         self._firings, self._errors = [], []
         self._host.jointgov_sink = self
-        batch = [dict(fact, sid=_SID, _="_") for fact in facts]
-        batch.append({"type": END_MARKER, "ptr": END_MARKER, "sid": _SID, "_": "_"})
+        batch = [_to_engine(fact) for fact in facts]
+        batch.append({"type": END_MARKER, "ptr": END_MARKER, "id": END_MARKER, "sid": _SID, "_": "_"})
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
@@ -127,3 +131,14 @@ class Engine:
 def _ignore(_c: Any) -> None:
     return None
 
+
+
+def _to_engine(fact: dict[str, Any]) -> dict[str, Any]:
+    out = {ENGINE_FIELDS.get(k, k): v for k, v in fact.items()}
+    out.update(id=fact["ptr"], sid=_SID, _="_")
+    return out
+
+
+def _from_engine(data: dict[str, Any]) -> dict[str, Any]:
+    back = {v: k for k, v in ENGINE_FIELDS.items()}
+    return {back.get(k, k): v for k, v in data.items() if k not in ("id", "sid", "_")}

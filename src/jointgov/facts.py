@@ -14,7 +14,8 @@ prints the facts of a file as JSON.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from jointgov.load import escape
 
@@ -199,7 +200,7 @@ def _agreeing(data: dict[str, Any], active: set[str]) -> Iterator[Fact]:
         yield from _assents(ptr, route.get("id"), "route", route.get("agreed_by"), agreed)
     for ptr, outcome in _items(data, "outcomes"):
         yield _put({"type": "outcome", "ptr": ptr}, indicator=outcome.get("indicator"),
-                   has_baseline=outcome.get("baseline") is not None, has_target=outcome.get("target") is not None,
+                   has_baseline=_known(outcome.get("baseline")), has_target=_known(outcome.get("target")),
                    by_day=day(outcome.get("by")), agreed_by=_list(outcome.get("agreed_by")),
                    agreed_by_all=_covers_all(_list(outcome.get("agreed_by")), active))
     for ptr, trigger in _items(data, "triggers"):
@@ -219,7 +220,7 @@ def _posts(data: dict[str, Any], posts: list[tuple[str, dict[str, Any]]], active
     routes = list(_items(data, "dispute_routes"))
     for ptr, post in posts:
         roles = [r for r in _list(post.get("roles")) if isinstance(r, dict)]
-        post_parties = sorted({r.get("party") for r in roles if isinstance(r.get("party"), str)})
+        post_parties = sorted({str(r["party"]) for r in roles if isinstance(r.get("party"), str)})
         shares = [_num(r.get("time_share")) for r in roles]
         removal = post.get("removal") if isinstance(post.get("removal"), dict) else None
         total = sum(s for s in shares if s is not None)
@@ -282,7 +283,7 @@ def _money_and_staff(data: dict[str, Any]) -> Iterator[Fact]:
 def _bodies(data: dict[str, Any], active: set[str]) -> Iterator[Fact]:
     for ptr, body in _items(data, "governance_bodies"):
         members = [m for m in _list(body.get("members")) if isinstance(m, dict)]
-        member_parties = sorted({m.get("party") for m in members if isinstance(m.get("party"), str)})
+        member_parties = sorted({str(m["party"]) for m in members if isinstance(m.get("party"), str)})
         joint = _covers_all(member_parties, active)
         quorum = body.get("quorum") if isinstance(body.get("quorum"), dict) else {}
         assert isinstance(quorum, dict)

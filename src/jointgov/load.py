@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 try:  # the libyaml C parser when it was built; the pure-Python one otherwise
-    from yaml.cyaml import CParser as _Parser
+    from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import Loader as _Parser  # type: ignore[assignment]
 
@@ -133,10 +133,10 @@ def _tagged(tag: str, text: str) -> tuple[Any, str | None]:
     if kind in ("str", "timestamp"):
         return text, None
     value = resolve_plain(text)
-    expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}.get(kind)
+    expected: Any = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}.get(kind)
     if expected is None:
         return text, _tag_message(tag)
-    if isinstance(value, bool) and kind != "bool" or not isinstance(value, expected):
+    if (isinstance(value, bool) and kind != "bool") or not isinstance(value, expected):
         return text, f"!!{kind} does not fit the value {text!r}"
     return (float(value) if kind == "float" else value), None
 
@@ -197,7 +197,7 @@ class _Stop(Exception):
 class _Frame:
     """A mapping or list being built."""
 
-    __slots__ = ("value", "ptr", "is_map", "key", "key_mark", "anchor", "size", "seen", "merges", "skip")
+    __slots__ = ("anchor", "is_map", "key", "key_mark", "merges", "ptr", "seen", "size", "skip", "value")
 
     def __init__(self, value: Any, ptr: str, is_map: bool, anchor: str | None) -> None:
         self.value = value
@@ -298,7 +298,7 @@ class _Builder:
 
     def scalar(self, event: Any, ptr: str) -> None:
         tag, text = event.tag, event.value
-        if tag is None or tag == "!" or event.implicit[0] and tag is None:
+        if tag is None or tag == "!" or (event.implicit[0] and tag is None):
             value = resolve_plain(text) if (event.style in (None, "") and tag is None) else text
         elif tag.startswith(_CORE):
             value, error = _tagged(tag, text)
@@ -370,6 +370,39 @@ class _Builder:
         self.add(value, size, event.start_mark, ptr, isinstance(value, (dict, list)))
 
 
+_SYNTAX = (  # (context starts with, problem starts with, plain words); "" matches anything
+    ("while scanning a quoted scalar", "found unexpected end of stream", "this quoted text is never closed"),
+    ("while scanning a simple key", "could not find expected ':'", "this key has no colon ':' after it"),
+    ("while parsing a flow sequence", "", "this [ list is not closed properly: expected ',' or ']'"),
+    ("while parsing a flow mapping", "", "this { mapping is not closed properly: expected ',' or '}'"),
+    ("while parsing a block mapping", "did not find expected key",
+     "the indentation is wrong below this mapping: a line is not aligned with its keys"),
+    ("while parsing a block collection", "did not find expected '-'",
+     "the indentation is wrong below this list: a line is not aligned with its items"),
+    ("", "mapping values are not allowed", "a ': ' cannot start a mapping here: check this line's indentation "
+     "and that the line above ends its key with ':', or quote the text"),
+    ("", "found character '\\t' that cannot start any token", "a tab character: indent with spaces only"),
+    ("", "found a tab character", "a tab character: indent with spaces only"),
+    ("", "found character '@' that cannot start any token", "a value cannot start with '@': quote it"),
+    ("", "found character '`' that cannot start any token", "a value cannot start with '`': quote it"),
+)
+
+
+def syntax_error(exc: yaml.MarkedYAMLError) -> tuple[int, int, str]:
+    """Where a YAML syntax error is, in plain words: at the construct that is broken when known."""
+    context, problem = exc.context or "", exc.problem or ""
+    tab = "tab" in problem
+    at = exc.context_mark if context and exc.context_mark and not tab else exc.problem_mark
+    line, col = (at.line + 1, at.column + 1) if at else (1, 1)
+    found = exc.problem_mark
+    detail = f" (found at line {found.line + 1}, column {found.column + 1})" if found and found is not at else ""
+    for ctx, prob, words in _SYNTAX:
+        if context.startswith(ctx) and problem.startswith(prob):
+            return line, col, f"YAML syntax error: {words}{detail}"
+    what = ", ".join(x for x in (context, problem) if x) or "invalid YAML"
+    return line, col, f"YAML syntax error: {what}{detail}"
+
+
 def parse_text(text: str, limits: Limits = Limits()) -> Loaded:
     """Parse one YAML document held in *text*."""
     builder = _Builder(limits)
@@ -378,7 +411,7 @@ def parse_text(text: str, limits: Limits = Limits()) -> Loaded:
     documents = 0
     try:
         while True:
-            event = parser.get_event()
+            event: Any = parser.get_event()
             kind = type(event)
             if kind is yaml.ScalarEvent or kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent \
                     or kind is yaml.AliasEvent:
@@ -413,10 +446,7 @@ def parse_text(text: str, limits: Limits = Limits()) -> Loaded:
             elif kind is yaml.StreamEndEvent:
                 break
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
-        builder.problems.append(("JG001", line, col, f"YAML syntax error: {what}", ""))
+        builder.problems.append(("JG001", *syntax_error(exc), ""))
         builder.root = None
     except yaml.YAMLError as exc:  # reader errors (control characters) carry a position only
         position = getattr(exc, "position", 0) or 0

@@ -10,16 +10,17 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from functools import lru_cache
+from collections.abc import Iterator
+from functools import cache
 from importlib import resources
-from typing import Any, Iterator
+from typing import Any
 
 from jointgov.load import BARE_WORDS, Loaded, Problem, escape
 
 FORMAT_VERSION = 1
 
 
-@lru_cache(maxsize=None)
+@cache
 def agreement_schema() -> dict[str, Any]:
     """The JSON Schema of agreement format version 1, as shipped in the package."""
     text = resources.files("jointgov").joinpath("schemas/agreement-1.json").read_text("utf-8")
@@ -27,7 +28,7 @@ def agreement_schema() -> dict[str, Any]:
     return schema
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator() -> Any:
     from jsonschema import Draft202012Validator, FormatChecker
 
@@ -155,6 +156,8 @@ def _value_message(loaded: Loaded, error: Any, path: list[Any], ptr: str) -> str
         return (f'{where}: expected {want}, got a bare {raw}, which YAML reads as {str(value).lower()}: '
                 f'write "{raw}" in quotes if you mean the word')
     got = describe(value, raw)
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) and "date" in want:
+        return f"{where}: {value} is not a real calendar date (expected {want})"
     if kind == "not" and isinstance(value, str):
         return f"{where}: '{value}' is a reserved word in this format and cannot be used as an id"
     if kind == "enum" and isinstance(value, str):

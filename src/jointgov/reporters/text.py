@@ -19,7 +19,8 @@ def summary_line(report: Report) -> str:
     line = f"{head} in {files} {noun}"
     unchecked = sum(1 for f in report.files if not f.rules_run)
     if unchecked:
-        line += f" ({unchecked} not checked against the rules until {'its' if unchecked == 1 else 'their'} form is fixed)"
+        their = "its" if unchecked == 1 else "their"
+        line += f" ({unchecked} not checked against the rules until {their} form is fixed)"
     return line
 
 

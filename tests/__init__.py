@@ -1,0 +1,1 @@
+"""jointgov test suite."""

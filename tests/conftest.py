@@ -1,0 +1,60 @@
+"""Shared fixtures: a checker over the built-in catalogue, and helpers returning exact tuples."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from jointgov.catalogue import Catalogue, load_catalogue
+from jointgov.checker import Checker, Options
+from jointgov.finding import Finding
+
+ROOT = Path(__file__).resolve().parent.parent
+PROTOCOLS = ROOT / "protocols"
+SHARED = ROOT.parent / "shared"
+AS_OF = _dt.date(2026, 11, 23)
+
+BASE = """\
+jointgov: 1
+agreement:
+  id: example
+  title: Example partnership
+  jurisdiction: england
+parties:
+  - id: council
+    name: Example Council
+    kind: local-authority
+  - id: pct
+    name: Example PCT
+    kind: primary-care-trust
+"""
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+@pytest.fixture(scope="session")
+def checker(catalogue: Catalogue) -> Checker:
+    return Checker(catalogue, Options(as_of=AS_OF))
+
+
+@pytest.fixture(scope="session")
+def findings(checker: Checker) -> Callable[[str | bytes], list[Finding]]:
+    def run(text: str | bytes) -> list[Finding]:
+        raw = text.encode("utf-8") if isinstance(text, str) else text
+        return checker.check_bytes(raw, "t.yaml").findings
+    return run
+
+
+@pytest.fixture(scope="session")
+def located(findings: Callable[[str | bytes], list[Finding]]) -> Callable[..., list[tuple[str, int, int]]]:
+    """(rule id, line, column) of every finding, optionally only of the given rule prefixes."""
+    def run(text: str | bytes, *prefixes: str) -> list[tuple[str, int, int]]:
+        return [(f.rule_id, f.line, f.column) for f in findings(text)
+                if not prefixes or f.rule_id.startswith(prefixes)]
+    return run

@@ -1,0 +1,117 @@
+"""Bad input: every kind gets a located finding (JG001-JG006), never a traceback."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BASE
+
+Located = Callable[..., list[tuple[str, int, int]]]
+
+
+def test_valid_base_has_no_reading_findings(located: Located) -> None:
+    assert located(BASE, "JG0") == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("", [("JG006", 1, 1)]),
+    ("# only a comment\n", [("JG006", 1, 1)]),
+    ("- a\n- b\n", [("JG003", 1, 1)]),
+    ("just text\n", [("JG003", 1, 1)]),
+    ("jointgov: 2\n", [("JG006", 1, 11)]),
+    ("jointgov: yes\n", [("JG006", 1, 11)]),
+    ("agreement: {}\n", [("JG006", 1, 1)]),
+    (BASE.replace("jointgov: 1\n", "") + "jointgov: 1\n", [("JG006", 12, 1)]),
+    ("jointgov: 1\nagreement: [1, 2\n", [("JG001", 2, 12)]),
+    ("jointgov: 1\nagreement:\n  id: \"x\n  title: T\n", [("JG001", 3, 7)]),
+    ("jointgov: 1\n\tagreement: x\n", [("JG001", 2, 1)]),
+    ("jointgov: 1\nagreement:\n  id: x\n\ttitle: y\n", [("JG001", 4, 1)]),
+    ("jointgov: 1\nagreement: *nothing\n", [("JG001", 2, 12)]),
+    (BASE + "jointgov: 1\n", [("JG002", 13, 1)]),
+    (BASE + "---\njointgov: 1\n", [("JG003", 13, 1)]),
+])
+def test_bad_documents_are_located(located: Located, text: str, expected: list[tuple[str, int, int]]) -> None:
+    assert located(text, "JG0") == expected
+
+
+def test_duplicate_key_keeps_the_first_value(findings: Callable[[str], list]) -> None:  # type: ignore[type-arg]
+    text = BASE.replace("  title: Example partnership\n", "  title: Example partnership\n  title: 7\n")
+    result = findings(text)
+    assert [(f.rule_id, f.line, f.column) for f in result if f.rule_id.startswith("JG0")] == [("JG002", 5, 3)]
+    assert "first at line 4" in result[0].message or any("first at line 4" in f.message for f in result)
+
+
+def test_tags_are_never_constructed(located: Located, tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    text = BASE + f"x-note: !!python/object/apply:os.system ['touch {marker}']\n" \
+                  f"x-other: !!python/object/new:os.system ['touch {marker}']\nx-custom: !thing 3\n"
+    assert located(text, "JG0") == [("JG003", 13, 9), ("JG003", 14, 10), ("JG003", 15, 11)]
+    assert not marker.exists()
+
+
+def test_standard_tags_are_read(located: Located) -> None:
+    assert located(BASE.replace("title: Example partnership", "title: !!str 2001"), "JG0") == []
+
+
+def test_alias_bomb_is_bounded(located: Located) -> None:
+    lines = ["jointgov: 1", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    assert located("\n".join(lines) + "\n", "JG0") == [("JG001", 6, 45)]
+
+
+def test_deep_nesting_is_bounded(located: Located) -> None:
+    assert located("jointgov: 1\nx-deep: " + "[" * 5000 + "]" * 5000 + "\n", "JG0") == [("JG001", 2, 72)]
+
+
+def test_huge_file_is_refused_before_parsing(located: Located) -> None:
+    text = BASE + "x-pad: '" + "a" * (6 * 1024 * 1024) + "'\n"
+    assert located(text) == [("JG001", 1, 1)]
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (b"\x00\x01\x02binary", [("JG001", 1, 1)]),
+    (b"jointgov: 1\nagreement:\n  title: caf\xe9\n", [("JG001", 3, 13)]),
+    ("jointgov: 1\n".encode("utf-16"), [("JG001", 1, 1)]),
+    (b"jointgov: 1\nx-bell: \x07\n", [("JG001", 2, 9)]),
+])
+def test_encodings_and_binary(located: Located, raw: bytes, expected: list[tuple[str, int, int]]) -> None:
+    assert located(raw) == expected
+
+
+def test_utf8_byte_order_mark_is_accepted(located: Located) -> None:
+    assert located(b"\xef\xbb\xbf" + BASE.encode(), "JG0") == []
+
+
+def test_keys_stay_text(findings: Callable[[str], list]) -> None:  # type: ignore[type-arg]
+    result = findings(BASE.replace("  id: example\n", "  id: example\n  on: yes\n"))
+    assert [(f.rule_id, f.line, f.column) for f in result if f.rule_id.startswith("JG0")] == [("JG003", 4, 3)]
+    assert "unknown key 'on'" in result[0].message
+
+
+def test_unreadable_file_is_a_finding(checker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "secret.yaml"
+    path.write_text(BASE)
+    os.chmod(path, 0)
+    try:
+        if os.access(path, os.R_OK):
+            pytest.skip("running as a user who can read anything")
+        result = checker.check_file(str(path))
+        assert [(f.rule_id, f.line, f.column) for f in result.findings] == [("JG001", 1, 1)]
+    finally:
+        os.chmod(path, 0o644)
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("jointgov: 1\nagreement:\n  id: \"x\n  title: T\n", "this quoted text is never closed (found at line 5"),
+    ("jointgov: 1\nparties: [a, b\nx: 1\n", "this [ list is not closed properly"),
+    ("jointgov: 1\nagreement:\n  id: x\n\ttitle: y\n", "a tab character: indent with spaces only"),
+    ("jointgov: 1\nagreement:\n  jurisdiction england\n  id: x\n", "the line above ends its key with ':'"),
+])
+def test_syntax_errors_in_plain_words(findings: Callable[[str], list], text: str, words: str) -> None:  # type: ignore[type-arg]
+    [finding] = findings(text)
+    assert finding.rule_id == "JG001"
+    assert words in finding.message

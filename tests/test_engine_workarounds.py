@@ -224,8 +224,8 @@ def test_correlated_comparisons_with_absent_fields_are_safe_and_exact(name: str)
         from jointgov.conditions import compile_condition
         from jointgov.engine import Engine
         engine = Engine("shape", [(0, 0, v) for v in compile_condition({when!r}, {{}}, None)])
-        facts = [{{"type": "post", "ptr": "/p", "id": "p", "size": 5, "route": "q"}}, {{"type": "role", "ptr": "/r", "post": "p"}},
-                 {{"type": "route", "ptr": "/q", "id": "q", "day": 3}}]
+        facts = [{{"type": "post", "ptr": "/p", "id": "p", "size": 5, "route": "q"}},
+                 {{"type": "role", "ptr": "/r", "post": "p"}}, {{"type": "route", "ptr": "/q", "id": "q", "day": 3}}]
         counts = {{len(engine.evaluate(facts)) for _ in range(200)}}
         print(sorted(counts))
     """)

@@ -111,7 +111,7 @@ class Catalogue:
     def compiled(self, rules: Iterable[Rule], params: dict[str, dict[str, Any]] | None = None
                  ) -> list[tuple[int, int, Compiled]]:
         """Compile the conditions of *rules* (index into ``self.rules``, condition index, compiled)."""
-        out = []
+        out: list[tuple[int, int, Compiled]] = []
         index = {id(rule): i for i, rule in enumerate(self.rules)}
         for rule in rules:
             values = dict(rule.parameters) | (params or {}).get(rule.id, {})

@@ -193,3 +193,35 @@ def test_input_files_are_never_written(tmp_path: Path) -> None:
     invoke("check", str(tmp_path), *AS_OF)
     assert (agreement.read_bytes(), agreement.stat().st_mtime_ns) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml"]
+
+
+BAD_INPUTS = {
+    "syntax.yaml": b"jointgov: 1\nagreement: [1, 2\n",
+    "duplicate.yaml": BASE.encode() + b"parties: []\n",
+    "tag.yaml": b"jointgov: 1\nagreement: !!python/object/apply:os.system ['true']\n",
+    "bomb.yaml": ("jointgov: 1\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+                  + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 9))).encode(),
+    "deep.yaml": b"jointgov: 1\nx-deep: " + b"[" * 3000 + b"]" * 3000 + b"\n",
+    "huge.yaml": BASE.encode() + b"x-pad: '" + b"a" * (6 * 1024 * 1024) + b"'\n",
+    "binary.yaml": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+    "latin1.yaml": b"jointgov: 1\nagreement:\n  title: Caf\xe9\n",
+    "utf16.yaml": BASE.encode("utf-16"),
+    "empty.yaml": b"",
+    "list.yaml": b"- jointgov: 1\n",
+    "version.yaml": BASE.replace("jointgov: 1", "jointgov: 2").encode(),
+    "wrongtype.yaml": BASE.replace("name: Example PCT", "name: [Example, PCT]").encode(),
+    "unknownkey.yaml": BASE.replace("jurisdiction: england", "jurisdicton: england").encode(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_input_is_a_located_finding_with_exit_1(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(BAD_INPUTS[name])
+    result = subprocess.run([sys.executable, "-m", "jointgov", "check", str(path), "--format", "json"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and result.stderr == ""
+    findings = json.loads(result.stdout)["findings"]
+    assert any(f["rule_id"] in {"JG001", "JG002", "JG003", "JG006"} for f in findings)
+    assert all(f["line"] >= 1 and f["column"] >= 1 for f in findings)

@@ -115,3 +115,24 @@ def test_syntax_errors_in_plain_words(findings: Callable[[str], list], text: str
     [finding] = findings(text)
     assert finding.rule_id == "JG001"
     assert words in finding.message
+
+
+def test_merge_keys_apply_and_explicit_keys_win() -> None:
+    from jointgov.load import parse_text
+
+    loaded = parse_text("base: &b {x: 1, y: 2}\nthing:\n  <<: *b\n  y: 3\n")
+    assert loaded.problems == []
+    assert loaded.data["thing"] == {"y": 3, "x": 1}
+    assert loaded.locations.at("/thing/x") == (2, 1)  # a merged key points at the mapping that merged it
+
+
+def test_many_merges_stay_linear() -> None:
+    """Each merge costs the merged keys, not the whole document's locations (no quadratic blow-up:
+    the earlier location copy took minutes on this; no timing is asserted, a hang stalls the suite)."""
+    from jointgov.load import Limits, parse_text
+
+    anchor = "base: &b {" + ", ".join(f"k{i}: {i}" for i in range(40)) + "}\n"
+    text = anchor + "".join(f"m{i}: {{<<: *b, own: {i}}}\n" for i in range(2000))
+    loaded = parse_text(text, Limits(max_nodes=10**6))
+    assert loaded.problems == [] and len(loaded.data) == 2001
+    assert loaded.data["m1999"] == {"own": 1999, **{f"k{i}": i for i in range(40)}}

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from jointgov import facts as facts_mod
-from jointgov.catalogue import READING_RULES, Catalogue, Rule
+from jointgov.catalogue import Catalogue, Rule
 from jointgov.engine import Engine, Firing
 from jointgov.finding import ConfigError, Finding
 from jointgov.load import Limits, Loaded, parse_bytes
@@ -166,8 +166,3 @@ def _render(template: str, bound: dict[str, dict[str, Any]], params: dict[str, A
             return "yes" if value else "no"
         return str(value)
     return _PLACEHOLDER.sub(sub, template)
-
-
-def reading_rule_ids() -> tuple[str, ...]:
-    """The ids of the rules applied while reading (never waived)."""
-    return READING_RULES

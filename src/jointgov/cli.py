@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
 
 import click
 
@@ -116,7 +115,3 @@ def facts(path: str, as_of: str | None) -> None:
     from jointgov.app import print_facts
 
     _guarded(lambda: print_facts(path, as_of))
-
-
-def _unused(*_args: Any) -> None:  # pragma: no cover
-    return None

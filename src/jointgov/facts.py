@@ -17,8 +17,6 @@ import datetime as _dt
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from jointgov.load import escape
-
 Fact = dict[str, Any]
 
 NHS_KINDS = frozenset({
@@ -335,8 +333,3 @@ def _sections(data: dict[str, Any]) -> Iterator[Fact]:
     for ptr, waiver in _items(data, "waivers"):
         yield _put({"type": "waiver", "ptr": ptr}, rule=waiver.get("rule"), target=waiver.get("target"),
                    approved_by=waiver.get("approved_by"), expires_day=day(waiver.get("expires_on")))
-
-
-def pointer_of(*parts: Any) -> str:
-    """Build a JSON pointer from parts."""
-    return "".join(f"/{escape(str(p))}" for p in parts)

@@ -197,19 +197,19 @@ class _Stop(Exception):
 class _Frame:
     """A mapping or list being built."""
 
-    __slots__ = ("anchor", "is_map", "key", "key_mark", "merges", "ptr", "seen", "size", "skip", "value")
+    __slots__ = ("anchor", "is_map", "key", "merge_key", "merges", "ptr", "seen", "size", "skip", "value")
 
     def __init__(self, value: Any, ptr: str, is_map: bool, anchor: str | None) -> None:
         self.value = value
         self.ptr = ptr
         self.is_map = is_map
         self.key: str | None = None
-        self.key_mark: tuple[int, int] | None = None
         self.anchor = anchor
         self.size = 1
         self.seen: dict[str, tuple[int, int]] = {}
-        self.merges: list[tuple[Any, str]] = []
+        self.merges: list[Any] = []
         self.skip = False  # the current entry's key was unusable: drop its value
+        self.merge_key = False  # the current entry's key is a << merge key
 
 
 class _Builder:
@@ -219,8 +219,9 @@ class _Builder:
         self.limits = limits
         self.locs = Locations()
         self.problems: list[Problem] = []
-        self.anchors: dict[str, tuple[Any, int, str]] = {}
+        self.anchors: dict[str, tuple[Any, int]] = {}
         self.stack: list[_Frame] = []
+        self.marks: list[Any] = []
         self.root: Any = None
         self.total = 0
         self.dup = 0
@@ -228,7 +229,7 @@ class _Builder:
     def problem(self, rule: str, mark: Any, message: str, ptr: str = "") -> None:
         self.problems.append((rule, mark.line + 1, mark.column + 1, message, ptr))
 
-    def child_ptr(self, mark: Any) -> str | None:
+    def child_ptr(self) -> str | None:
         """Pointer of the value about to be added to the top frame (None: it is a key)."""
         if not self.stack:
             return ""
@@ -236,19 +237,22 @@ class _Builder:
         if top.is_map:
             if top.key is None:
                 return None
-            if top.skip:
+            if top.skip:  # the value of a repeated or unusable key: built, then dropped
                 self.dup += 1
                 return f"{top.ptr}/\x00{self.dup}"
             return f"{top.ptr}/{escape(top.key)}"
         return f"{top.ptr}/{len(top.value)}"
 
-    def add(self, value: Any, size: int, mark: Any, ptr: str, is_container: bool) -> None:
-        """Attach a finished value to its parent (or make it the root)."""
-        self.total += size if is_container or size > 1 else 1
+    def count(self, values: int, mark: Any, ptr: str) -> None:
+        """Count values of the expanded document; past the limit, reading stops (an alias bomb)."""
+        self.total += values
         if self.total > self.limits.max_nodes:
             self.problem("JG001", mark, f"the document expands to more than {self.limits.max_nodes:,} "
                          "values (through aliases?): reading stopped", ptr)
             raise _Stop
+
+    def add(self, value: Any, size: int, mark: Any, ptr: str, is_container: bool) -> None:
+        """Attach a finished value of *size* expanded values to its parent (or make it the root)."""
         if not self.stack:
             self.root = value
             return
@@ -257,20 +261,17 @@ class _Builder:
         if top.is_map:
             assert top.key is not None
             if not top.skip:
-                if top.key == "<<" and top.key_mark is not None and self._plain_merge:
-                    top.merges.append((value, ptr))
+                if top.merge_key:
+                    top.merges.append(value)
                 else:
                     top.value[top.key] = value
-            top.key = None
-            top.skip = False
+            top.key, top.skip, top.merge_key = None, False, False
         else:
             top.value.append(value)
         if "\x00" not in ptr:
             self.locs.value[ptr] = (mark.line + 1, mark.column + 1)
             if is_container:
                 self.locs.containers.add(ptr)
-
-    _plain_merge = True
 
     def key_event(self, event: Any) -> None:
         """A scalar (or something else) in key position of the top mapping."""
@@ -280,25 +281,25 @@ class _Builder:
             self.problem("JG003", mark, "a key must be plain text, not a list, mapping or alias", top.ptr)
             top.key, top.skip = "", True
             if isinstance(event, yaml.AliasEvent):
-                top.key = None  # aliases end immediately: nothing follows as its value
+                top.key = None  # an alias ends at once: nothing follows it as a value
             return
         key = event.value
-        top.key_mark = (mark.line + 1, mark.column + 1)
-        self._plain_merge = key == "<<" and event.style in (None, "") and event.tag is None
-        if key in top.seen and not self._plain_merge:
-            first = top.seen[key]
-            self.problem("JG002", mark, f"the key '{key}' is repeated (first at line {first[0]}): "
+        merge = key == "<<" and event.style in (None, "") and event.tag is None
+        if key in top.seen and not merge:
+            self.problem("JG002", mark, f"the key '{key}' is repeated (first at line {top.seen[key][0]}): "
                          "a YAML reader would keep only one of them; this check reads the first",
                          f"{top.ptr}/{escape(key)}")
             top.key, top.skip = key, True
             return
-        top.seen.setdefault(key, top.key_mark)
-        top.key = key
-        self.locs.key[f"{top.ptr}/{escape(key)}"] = top.key_mark
+        where = (mark.line + 1, mark.column + 1)
+        top.seen.setdefault(key, where)
+        top.key, top.merge_key = key, merge
+        if not merge:
+            self.locs.key[f"{top.ptr}/{escape(key)}"] = where
 
     def scalar(self, event: Any, ptr: str) -> None:
         tag, text = event.tag, event.value
-        if tag is None or tag == "!" or (event.implicit[0] and tag is None):
+        if tag is None or tag == "!":
             value = resolve_plain(text) if (event.style in (None, "") and tag is None) else text
         elif tag.startswith(_CORE):
             value, error = _tagged(tag, text)
@@ -307,8 +308,9 @@ class _Builder:
         else:
             self.problem("JG003", event.start_mark, _tag_message(tag), ptr)
             value = text
+        self.count(1, event.start_mark, ptr)
         if event.anchor:
-            self.anchors[event.anchor] = (value, 1, ptr)
+            self.anchors[event.anchor] = (value, 1)
         self.add(value, 1, event.start_mark, ptr, False)
 
     def start(self, event: Any, ptr: str, is_map: bool) -> None:
@@ -319,54 +321,41 @@ class _Builder:
             self.problem("JG001", event.start_mark,
                          f"the document is nested more than {self.limits.max_depth} levels deep", ptr)
             raise _Stop
-        frame = _Frame({} if is_map else [], ptr, is_map, event.anchor)
-        frame.key_mark = None
-        self.stack.append(frame)
-        self._start_marks.append(event.start_mark)
-
-    _start_marks: list[Any]
+        self.stack.append(_Frame({} if is_map else [], ptr, is_map, event.anchor))
+        self.marks.append(event.start_mark)
 
     def end(self) -> None:
-        frame = self.stack.pop()
-        mark = self._start_marks.pop()
+        frame, mark = self.stack.pop(), self.marks.pop()
+        self.count(1, mark, frame.ptr)
         if frame.merges:
-            self._merge(frame)
+            self._merge(frame, mark)
         if frame.anchor:
-            self.anchors[frame.anchor] = (frame.value, frame.size, frame.ptr)
-        self.total -= frame.size - 1  # add() counts the container's whole size once
+            self.anchors[frame.anchor] = (frame.value, frame.size)
         self.add(frame.value, frame.size, mark, frame.ptr, True)
 
-    def _merge(self, frame: _Frame) -> None:
-        """Apply ``<<`` merge keys: explicit keys win, earlier merges win over later ones."""
-        sources: list[tuple[Any, str]] = []
-        for value, ptr in frame.merges:
-            if isinstance(value, list):
-                sources.extend((item, f"{ptr}/{i}") for i, item in enumerate(value))
-            else:
-                sources.append((value, ptr))
-        for value, src in sources:
+    def _merge(self, frame: _Frame, mark: Any) -> None:
+        """Apply ``<<`` merge keys: explicit keys win, earlier merges win over later ones.
+
+        Merged keys have no location of their own: findings about them point at
+        the mapping that merged them.
+        """
+        sources: list[Any] = []
+        for value in frame.merges:
+            sources.extend(value if isinstance(value, list) else [value])
+        for value in sources:
             if not isinstance(value, dict):
-                self.problems.append(("JG003", *self.locs.at(src), "a merge key (<<) takes a mapping "
-                                      "or a list of mappings", frame.ptr))
+                self.problem("JG003", mark, "a merge key (<<) takes a mapping or a list of mappings", frame.ptr)
                 continue
             for key, item in value.items():
-                if key not in frame.value:
-                    frame.value[key] = item
-                    self._copy_locations(f"{src}/{escape(key)}", f"{frame.ptr}/{escape(key)}")
-
-    def _copy_locations(self, src: str, dst: str) -> None:
-        for table in (self.locs.value, self.locs.key):
-            for ptr in [p for p in table if p == src or p.startswith(src + "/")]:
-                table.setdefault(dst + ptr[len(src):], table[ptr])
-        for ptr in [p for p in self.locs.containers if p == src or p.startswith(src + "/")]:
-            self.locs.containers.add(dst + ptr[len(src):])
+                frame.value.setdefault(key, item)
 
     def alias(self, event: Any, ptr: str) -> None:
         name = event.anchor
         if name not in self.anchors:
             self.problem("JG001", event.start_mark, f"the alias *{name} names no anchor defined before it", ptr)
             raise _Stop
-        value, size, _ = self.anchors[name]
+        value, size = self.anchors[name]
+        self.count(size, event.start_mark, ptr)
         self.add(value, size, event.start_mark, ptr, isinstance(value, (dict, list)))
 
 
@@ -406,7 +395,6 @@ def syntax_error(exc: yaml.MarkedYAMLError) -> tuple[int, int, str]:
 def parse_text(text: str, limits: Limits = Limits()) -> Loaded:
     """Parse one YAML document held in *text*."""
     builder = _Builder(limits)
-    builder._start_marks = []
     parser = _Parser(text)
     documents = 0
     try:
@@ -415,7 +403,7 @@ def parse_text(text: str, limits: Limits = Limits()) -> Loaded:
             kind = type(event)
             if kind is yaml.ScalarEvent or kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent \
                     or kind is yaml.AliasEvent:
-                ptr = builder.child_ptr(event.start_mark)
+                ptr = builder.child_ptr()
                 if ptr is None:
                     if kind is not yaml.ScalarEvent and kind is not yaml.AliasEvent:
                         builder.key_event(event)

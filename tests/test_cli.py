@@ -102,13 +102,16 @@ def test_json_is_the_documented_object() -> None:
     code, out, _ = invoke("check", str(PROTOCOLS / "barking-dagenham-2001.yaml"), "--format", "json", *AS_OF)
     doc = json.loads(out)
     assert code == 1
-    assert list(doc) == ["jointgov", "as_of", "files", "findings", "summary"]
+    assert list(doc) == ["jointgov", "as_of", "files", "findings", "summary", "waived", "baseline", "provenance"]
     assert doc["as_of"] == "2026-11-23"
     assert list(doc["files"][0]) == ["path", "sha256", "rules_run"]
     assert list(doc["summary"]) == ["error", "warning", "info"]
     assert sum(doc["summary"].values()) == len(doc["findings"])
     first = doc["findings"][0]
-    assert list(first) == ["rule_id", "rule_name", "severity", "path", "line", "column", "message", "pointer"]
+    assert list(first) == ["rule_id", "rule_name", "severity", "path", "line", "column", "message", "pointer",
+                           "fingerprint"]
+    assert list(doc["provenance"]) == ["jointgov", "catalogue_digest", "as_of", "files", "waivers_applied"]
+    assert doc["provenance"]["files"][0]["sha256"] == doc["files"][0]["sha256"]
     keys = [(f["path"], f["line"], f["column"], f["rule_id"]) for f in doc["findings"]]
     assert keys == sorted(keys)
 

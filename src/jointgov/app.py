@@ -7,24 +7,46 @@ configuration error, 3 internal error (the CLI maps unexpected exceptions to 3).
 from __future__ import annotations
 
 import datetime as _dt
+import fnmatch
+import io
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from jointgov.finding import SEVERITY_RANK, ConfigError
+from jointgov.output import repository_root, write_atomic
+
+if TYPE_CHECKING:
+    from jointgov.catalogue import Catalogue
+    from jointgov.checker import Checker, FileResult
+    from jointgov.config import Config
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
-def discover(paths: Sequence[str]) -> list[str]:
+def _excluded(path: str, patterns: Sequence[str], base: Path) -> bool:
+    """Whether *path* matches an exclude glob (relative to *base*, or anywhere for a bare name)."""
+    if not patterns:
+        return False
+    absolute = Path(path).resolve()
+    try:
+        relative = absolute.relative_to(base.resolve()).as_posix()
+    except ValueError:
+        relative = absolute.as_posix()
+    return any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(absolute.name, p) for p in patterns)
+
+
+def discover(paths: Sequence[str], exclude: Sequence[str] = (), base: Path | None = None) -> list[str]:
     """The files to check: files as given, directories searched for ``*.yaml``/``*.yml``.
 
-    Directory walks do not follow symbolic links to directories (no loops) and
-    skip hidden directories; the result is sorted and free of duplicates.
+    Directory walks do not follow symbolic links to directories (no loops),
+    skip hidden directories, and leave out files matching *exclude* (named
+    files too: pre-commit passes changed files one by one). The result is
+    sorted and free of duplicates.
     """
     found: list[str] = []
     for given in paths:
@@ -36,7 +58,8 @@ def discover(paths: Sequence[str]) -> list[str]:
             found.append(given)
         else:
             raise ConfigError(f"{given}: no such file or directory")
-    return sorted(dict.fromkeys(os.path.normpath(p) for p in found))
+    where = base or Path.cwd()
+    return sorted(dict.fromkeys(os.path.normpath(p) for p in found if not _excluded(p, exclude, where)))
 
 
 def split_keys(values: Iterable[str]) -> frozenset[str]:
@@ -54,33 +77,106 @@ def parse_date(text: str | None) -> _dt.date:
         raise ConfigError(f"--as-of: expected a date YYYY-MM-DD, got {text!r}") from exc
 
 
-def run(paths: Sequence[str], *, fmt: str = "text", fail_on: str = "warning", as_of: str | None = None,
+def parse_reports(values: Iterable[str]) -> list[tuple[str, str]]:
+    """``--report sarif=out.sarif`` as (format, path) pairs."""
+    from jointgov.reporters import FORMATS
+
+    out = []
+    for value in values:
+        fmt, sep, path = value.partition("=")
+        if not sep or not path or fmt not in FORMATS:
+            raise ConfigError(f"--report: expected FORMAT=PATH with FORMAT one of {', '.join(FORMATS)}, got {value!r}")
+        out.append((fmt, path))
+    return out
+
+
+def _check_overrides(catalogue: Catalogue, config: Config) -> None:
+    for rule_id, values in config.parameters.items():
+        rule = catalogue.by_key(rule_id)
+        if rule is None:
+            raise ConfigError(f"invalid config: {config.path}: parameters.{rule_id}: no such rule")
+        for name in values:
+            if name not in rule.parameters:
+                known = ", ".join(rule.parameters) or "none"
+                raise ConfigError(f"invalid config: {config.path}: parameters.{rule_id}.{name}: {rule.id} has no "
+                                  f"parameter '{name}' (its parameters: {known})")
+
+
+def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = None, as_of: str | None = None,
         select: Iterable[str] = (), ignore: Iterable[str] = (), rules_dirs: Sequence[str] = (),
+        reports: Iterable[str] = (), output: str | None = None, config_path: str | None = None,
+        baseline: str | None = None, write_baseline: str | None = None,
         out: TextIO | None = None, colour: bool | None = None) -> int:
     """Check agreements and report; return the exit status."""
+    from jointgov import baseline as baseline_mod
     from jointgov.catalogue import load_catalogue
     from jointgov.checker import Checker, Options
-    from jointgov.reporters import FileSummary, Report, writer
+    from jointgov.config import load
+    from jointgov.reporters import FORMATS, FileSummary, Report, RuleInfo, writer
 
     out = out or sys.stdout
-    selected = split_keys(select)
-    options = Options(as_of=parse_date(as_of), select=selected or None, ignore=split_keys(ignore))
-    files = discover(paths)
+    config = load(config_path, FORMATS)
+    fmt = fmt or config.format or "text"
+    fail_on = fail_on or config.fail_on or "warning"
+    extra_reports = parse_reports(reports)
+    selected = split_keys(select) or frozenset(config.select)
+    options = Options(as_of=parse_date(as_of), select=selected or None,
+                      ignore=split_keys(ignore) | frozenset(config.ignore),
+                      params=config.parameters, severity=config.severity)
+    files = discover(paths, config.exclude, config.base)
     if not files:
         raise ConfigError("no agreement files (*.yaml, *.yml) found in " + ", ".join(paths))
-    checker = Checker(load_catalogue(rules_dirs), options)
-    report = Report(as_of=options.as_of.isoformat())
-    for path in files:
-        result = checker.check_file(path)
-        report.files.append(FileSummary(result.path, result.sha256, result.rules_run))
+    catalogue = load_catalogue([*config.rules, *rules_dirs])
+    _check_overrides(catalogue, config)
+    checker = Checker(catalogue, options)
+    report = Report(as_of=options.as_of.isoformat(), catalogue_digest=catalogue.digest,
+                    root=str(repository_root()))
+    report.rules = [RuleInfo(r.id, r.name, checker.severity.get(r.id, r.severity), r.area, r.title, r.rationale,
+                             r.remediation, r.evidence) for r in checker.active]
+    for result in _progress(files, checker):
+        report.files.append(FileSummary(result.path, result.sha256, result.rules_run, result.applicable,
+                                        result.waivers))
         report.findings.extend(result.findings)
+        report.waived.extend(result.waived)
     report.findings.sort()
-    if colour is None:
-        colour = fmt == "text" and out.isatty() and not os.environ.get("NO_COLOR")
-    writer(fmt)(report, out, colour)
+    report.waived.sort(key=lambda w: w.finding)
+    if write_baseline:
+        baseline_mod.write(write_baseline, report)
+    baseline = baseline or config.baseline
+    if baseline:
+        baseline_mod.apply(baseline, report)
+    if output:
+        stream = io.StringIO()
+        writer(fmt)(report, stream, False)
+        write_atomic(output, stream.getvalue())
+    else:
+        if colour is None:
+            colour = fmt == "text" and out.isatty() and not os.environ.get("NO_COLOR")
+        writer(fmt)(report, out, colour)
+    for extra_fmt, path in extra_reports:
+        stream = io.StringIO()
+        writer(extra_fmt)(report, stream, False)
+        write_atomic(path, stream.getvalue())
     threshold = SEVERITY_RANK[fail_on]
     failing = any(SEVERITY_RANK[f.severity] >= threshold for f in report.findings)
     return EXIT_FINDINGS if failing else EXIT_CLEAN
+
+
+PROGRESS_FROM = 20
+"""A progress bar is shown on a terminal from this many files on."""
+
+
+def _progress(files: list[str], checker: Checker) -> Iterator[FileResult]:
+    """Check each file, with a progress bar on stderr when it is a terminal and there are many files."""
+    if len(files) < PROGRESS_FROM or not sys.stderr.isatty() or os.environ.get("CI"):
+        for path in files:
+            yield checker.check_file(path)
+        return
+    import click
+
+    with click.progressbar(files, label="checking", file=sys.stderr, show_pos=True) as bar:
+        for path in bar:
+            yield checker.check_file(path)
 
 
 def rules_table(rules_dirs: Sequence[str] = (), out: TextIO | None = None, markdown: bool = False) -> int:

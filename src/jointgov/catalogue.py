@@ -20,9 +20,6 @@ from jointgov.conditions import Compiled, ConditionError, compile_condition
 from jointgov.finding import ConfigError
 from jointgov.load import parse_bytes
 
-READING_RULES = ("JG001", "JG002", "JG003", "JG004", "JG005", "JG006")
-"""Rules applied by the reader and the validator; always on, never lowered or waived."""
-
 
 @dataclass(frozen=True)
 class Rule:
@@ -121,6 +118,20 @@ class Catalogue:
                                for variant in compile_condition(cond["when"], values, rule.scope))
                 except ConditionError as exc:
                     raise ConfigError(f"{rule.path}: match[{k}]: {exc}") from exc
+        return out
+
+
+    def compiled_scopes(self, rules: Iterable[Rule], params: dict[str, dict[str, Any]] | None = None
+                        ) -> list[tuple[int, int, Compiled]]:
+        """For each rule with a scope, a condition (index -1) that fires when the scope holds."""
+        out: list[tuple[int, int, Compiled]] = []
+        index = {id(rule): i for i, rule in enumerate(self.rules)}
+        for rule in rules:
+            values = dict(rule.parameters) | (params or {}).get(rule.id, {})
+            try:
+                out.extend((index[id(rule)], -1, v) for v in compile_condition([{"document": {}}], values, rule.scope))
+            except ConditionError as exc:
+                raise ConfigError(f"{rule.path}: scope: {exc}") from exc
         return out
 
 

@@ -11,9 +11,11 @@ from typing import Any
 from jointgov import facts as facts_mod
 from jointgov.catalogue import Catalogue, Rule
 from jointgov.engine import Engine, Firing
-from jointgov.finding import ConfigError, Finding
+from jointgov.finding import SEVERITIES, ConfigError, Finding
 from jointgov.load import Limits, Loaded, parse_bytes
+from jointgov.reporters import Waived, WaiverInfo
 from jointgov.validate import check_form
+from jointgov.waivers import apply_waivers, read_waivers
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\.([a-z0-9_]+)\}")
 
@@ -27,6 +29,8 @@ class Options:
     ignore: frozenset[str] = frozenset()
     limits: Limits = field(default_factory=Limits)
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    severity: dict[str, str] = field(default_factory=dict)
+    """Severity overrides by rule id (never for JG0xx and JG8xx)."""
 
 
 @dataclass
@@ -37,10 +41,16 @@ class FileResult:
     findings: list[Finding]
     sha256: str
     rules_run: bool
+    waived: list[Waived] = field(default_factory=list)
+    waivers: list[WaiverInfo] = field(default_factory=list)
+    applicable: frozenset[str] = frozenset()
 
 
 def _chosen(rule: Rule, keys: frozenset[str] | None) -> bool:
-    return keys is not None and (rule.id in keys or rule.name in keys)
+    """Whether *keys* name the rule: by id, by name, or by an id prefix such as ``JG1`` or ``JG10``."""
+    return keys is not None and any(
+        key in (rule.id, rule.name) or (len(key) < len(rule.id) and key[:2].isalpha() and rule.id.startswith(key))
+        for key in keys)
 
 
 class Checker:
@@ -50,16 +60,25 @@ class Checker:
         """Select the rules, compile them and register the ruleset with the engine."""
         self.catalogue = catalogue
         self.options = options
-        known = {k for r in catalogue.rules for k in (r.id, r.name)}
         for key in sorted((options.select or frozenset()) | options.ignore):
-            if key not in known:
+            if not any(_chosen(r, frozenset({key})) for r in catalogue.rules):
                 raise ConfigError(f"unknown rule '{key}' in --select/--ignore (see 'jointgov rules')")
+        for key, level in options.severity.items():
+            rule = catalogue.by_key(key)
+            if rule is None:
+                raise ConfigError(f"unknown rule '{key}' in the severity overrides")
+            if rule.locked:
+                raise ConfigError(f"{rule.id} {rule.name}: the severity of JG0xx and JG8xx rules cannot be changed")
+            if level not in SEVERITIES:
+                raise ConfigError(f"{rule.id}: severity '{level}' is not one of {', '.join(SEVERITIES)}")
         for rule in catalogue.rules:
             if rule.locked and _chosen(rule, options.ignore):
                 raise ConfigError(f"{rule.id} {rule.name} cannot be ignored: JG0xx and JG8xx rules are always on")
         self.active = [r for r in catalogue.rules if self._wanted(r)]
         self.active_ids = frozenset(r.id for r in self.active)
         compiled = catalogue.compiled([r for r in self.active if r.match], options.params)
+        compiled += catalogue.compiled_scopes([r for r in self.active if r.scope and r.match], options.params)
+        self.severity = {catalogue.by_key(k).id: v for k, v in options.severity.items()}  # type: ignore[union-attr]
         digest = hashlib.sha256(f"{catalogue.digest}|{sorted(self.active_ids)}|{options.params}".encode())
         self.engine = Engine(f"jg{digest.hexdigest()[:20]}", compiled)
 
@@ -92,19 +111,30 @@ class Checker:
             problems.extend(form)
             sound = sound and not any(p[0] == "JG003" for p in problems)
         found = {self._finding(*p, path=display) for p in problems}
-        if sound:
-            found.update(self._rule_findings(loaded, display))
-        return FileResult(display, sorted(found), sha, sound)
+        applicable = frozenset(r.id for r in self.active if r.locked)
+        if not sound:
+            return FileResult(display, sorted(found), sha, False, applicable=applicable)
+        rule_findings, applicable = self._rule_findings(loaded, display)
+        found.update(rule_findings)
+        waivers = read_waivers(loaded.data, loaded.locations, display, sorted(found))
+        kept, waived, applied = apply_waivers(sorted(found), waivers, loaded.data, loaded.locations,
+                                              self.catalogue, self.active_ids)
+        return FileResult(display, kept, sha, True, waived, applied, applicable)
 
     def facts_of(self, loaded: Loaded) -> list[dict[str, Any]]:
         """The facts the rules match against (for ``jointgov facts``)."""
         return facts_mod.build(loaded.data, self.options.as_of)
 
-    def _rule_findings(self, loaded: Loaded, display: str) -> set[Finding]:
-        """One finding per rule and place: the messages of several firings there are joined."""
+    def _rule_findings(self, loaded: Loaded, display: str) -> tuple[set[Finding], frozenset[str]]:
+        """One finding per rule and place (the messages of several firings there are joined), and
+        the ids of the rules that apply (no scope, or a scope that holds)."""
         merged: dict[tuple[str, int, int], Finding] = {}
+        applicable = {r.id for r in self.active if not r.scope}
         for firing in self.engine.evaluate(self.facts_of(loaded)):
             rule = self.catalogue.rules[firing.rule]
+            if firing.condition < 0:
+                applicable.add(rule.id)
+                continue
             new = self._located(rule, firing, loaded, display)
             key = (new.rule_id, new.line, new.column)
             old = merged.get(key)
@@ -113,18 +143,18 @@ class Checker:
             elif new.message not in old.message.split("; "):
                 parts = sorted([*old.message.split("; "), new.message])
                 merged[key] = replace(old, message="; ".join(parts))
-        return set(merged.values())
+        return set(merged.values()), frozenset(applicable)
 
     def _located(self, rule: Rule, firing: Firing, loaded: Loaded, display: str) -> Finding:
         cond = rule.match[firing.condition]
-        at = cond.get("at") or rule.at or next(iter(firing.facts), "")
+        at = cond.get("at") or rule.at or next((a for a in firing.facts if not a.startswith("_")), "")
         ptr = _target(at, firing.facts)
         line, col = loaded.locations.at(ptr)
         template = cond.get("message") or rule.message or rule.title
         message = _render(template, firing.facts, rule.parameters | self.options.params.get(rule.id, {}))
         if _value_at(loaded.data, ptr) == "unknown":
             message += " (the value is recorded as unknown)"
-        return Finding(display, line, col, rule.id, message, rule.name, rule.severity, ptr)
+        return Finding(display, line, col, rule.id, message, rule.name, self.severity.get(rule.id, rule.severity), ptr)
 
     def _finding(self, rule_id: str, line: int, col: int, message: str, ptr: str, path: str) -> Finding:
         rule = self.catalogue.by_key(rule_id)

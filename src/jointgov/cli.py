@@ -45,24 +45,36 @@ def main() -> None:
     """Check joint-governance partnership agreements written in YAML."""
 
 
+_FORMATS = click.Choice(["text", "json", "sarif", "junit", "github", "markdown", "html"])
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format.")
-@click.option("--fail-on", type=_FAIL_ON, default="warning", show_default=True,
-              help="Exit 1 when a finding is at or above this severity.")
+@click.option("--format", "fmt", type=_FORMATS, default=None, help="Output format (default: text, or the config's).")
+@click.option("--output", "-o", metavar="FILE", help="Write the output to FILE (atomically) instead of stdout.")
+@click.option("--report", "reports", multiple=True, metavar="FORMAT=FILE",
+              help="Also write a report, e.g. --report sarif=out.sarif --report html=report.html.")
+@click.option("--fail-on", type=_FAIL_ON, default=None,
+              help="Exit 1 when a finding is at or above this severity (default: warning).")
 @click.option("--as-of", metavar="DATE", help="Date the agreement is judged at (default: today).")
 @click.option("--select", multiple=True, metavar="RULES", help="Only these rules (ids or names, comma-separated).")
 @click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (ids or names, comma-separated).")
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False),
               help="An extra directory of rule files.")
-def check(paths: tuple[str, ...], fmt: str, fail_on: str, as_of: str | None, select: tuple[str, ...],
-          ignore: tuple[str, ...], rules_dirs: tuple[str, ...]) -> None:
+@click.option("--config", "config_path", metavar="FILE", help="A jointgov.toml or pyproject.toml (default: found "
+              "upward from the working directory).")
+@click.option("--baseline", metavar="FILE", help="Report only findings not recorded in this baseline.")
+@click.option("--write-baseline", metavar="FILE", help="Record the current findings as a baseline.")
+def check(paths: tuple[str, ...], fmt: str | None, output: str | None, reports: tuple[str, ...],
+          fail_on: str | None, as_of: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
+          rules_dirs: tuple[str, ...], config_path: str | None, baseline: str | None,
+          write_baseline: str | None) -> None:
     """Check agreement files, or directories of *.yaml / *.yml files."""
     from jointgov.app import run
 
     _guarded(lambda: run(paths, fmt=fmt, fail_on=fail_on, as_of=as_of, select=select, ignore=ignore,
-                         rules_dirs=rules_dirs))
+                         rules_dirs=rules_dirs, reports=reports, output=output, config_path=config_path,
+                         baseline=baseline, write_baseline=write_baseline))
 
 
 @main.group(invoke_without_command=True)

@@ -89,7 +89,7 @@ class Engine:
         for n, (rule, cond, compiled) in enumerate(self._conditions):
             definition = copy.deepcopy(compiled.definition)
             definition["run"] = self._action(rule, cond, compiled.aliases)
-            definitions[f"r{rule}c{cond}v{n}"] = definition
+            definitions[f"r{rule}c{cond}v{n}".replace("-", "s")] = definition
         definitions["catch_all"] = {"pri": 1000, "all": [{"m": {"$ex": {"type": 1}}}], "run": _ignore}
         host = _QuietHost()
         host.register_rulesets({self.name: copy.deepcopy(definitions)})  # it mutates its input

@@ -332,4 +332,5 @@ def _sections(data: dict[str, Any]) -> Iterator[Fact]:
                missing_text=", ".join(c.replace("_", " ") for c in missing) or None, complete=not missing)
     for ptr, waiver in _items(data, "waivers"):
         yield _put({"type": "waiver", "ptr": ptr}, rule=waiver.get("rule"), target=waiver.get("target"),
-                   approved_by=waiver.get("approved_by"), expires_day=day(waiver.get("expires_on")))
+                   has_reason=_known(waiver.get("reason")), approved_by=waiver.get("approved_by"),
+                   expires_on=waiver.get("expires_on"), expires_day=day(waiver.get("expires_on")))

@@ -1,14 +1,70 @@
-"""Reporters: one small module per output format, all fed the same ``Report``."""
+"""Reporters: one small module per output format, all fed the same ``Report``.
+
+A reporter module has ``write(report, out, colour=False)``. The report carries
+everything an auditor needs to reproduce it (``Report.provenance``): the
+jointgov version, the rule catalogue's digest, each input's SHA-256, the as-of
+date and the waivers applied.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import os
 from dataclasses import dataclass, field
-from typing import Protocol, TextIO
+from pathlib import Path
+from typing import Any, Protocol, TextIO
 
+from jointgov import __version__
 from jointgov.finding import SEVERITIES, Finding
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "sarif", "junit", "github", "markdown", "html")
+AREAS = {
+    "document": "Reading the document", "joint-posts": "Joint posts", "disputes": "Disputes",
+    "parties": "Parties, successors, approvals", "money": "Money", "staff": "Staff",
+    "governance": "Governance and outcomes", "statutory": "Statutory content", "waivers": "Waivers",
+}
+"""Report sections by rule area, in the order reports show them."""
+
+
+@dataclass(frozen=True)
+class WaiverInfo:
+    """A waiver recorded in an agreement (waivers[] in the format)."""
+
+    path: str
+    line: int
+    column: int
+    pointer: str
+    rule: str
+    target: str = ""
+    reason: str = ""
+    approved_by: str = ""
+    approved_on: str = ""
+    expires_on: str = ""
+    valid: bool = False
+    """Approved by a joint body, with a reason, and not expired: it suppresses findings."""
+
+
+@dataclass(frozen=True)
+class Waived:
+    """A finding a valid waiver covers: shown by every reporter, never counted as failing."""
+
+    finding: Finding
+    waiver: WaiverInfo
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What reports say about a rule (its effective severity in this run)."""
+
+    id: str
+    name: str
+    severity: str
+    area: str
+    title: str
+    rationale: str
+    remediation: str
+    evidence: tuple[dict[str, str], ...] = ()
 
 
 @dataclass
@@ -18,6 +74,9 @@ class FileSummary:
     path: str
     sha256: str
     rules_run: bool
+    applicable: frozenset[str] = frozenset()
+    """Ids of the rules that apply to this agreement (a rule's scope holds); the others are skipped."""
+    waivers: list[WaiverInfo] = field(default_factory=list)
 
 
 @dataclass
@@ -27,13 +86,58 @@ class Report:
     as_of: str
     files: list[FileSummary] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    waived: list[Waived] = field(default_factory=list)
+    rules: list[RuleInfo] = field(default_factory=list)
+    catalogue_digest: str = ""
+    root: str = field(default_factory=os.getcwd)
+    """The repository root: SARIF and fingerprints use paths relative to it."""
+    baseline_hidden: int = 0
+    baseline_stale: int = 0
 
     def summary(self) -> dict[str, int]:
-        """Findings counted by severity, every severity present."""
+        """Findings counted by severity, every severity present (waived findings not counted)."""
         counts = {sev: 0 for sev in SEVERITIES}
         for finding in self.findings:
             counts[finding.severity] += 1
         return counts
+
+    def relative(self, path: str) -> str:
+        """*path* relative to the repository root, with forward slashes."""
+        try:
+            return Path(os.path.relpath(os.path.abspath(path), self.root)).as_posix()
+        except ValueError:  # another drive
+            return Path(path).as_posix()
+
+    def fingerprint(self, finding: Finding) -> str:
+        """A stable id for a finding that does not change when lines move.
+
+        Built from the rule, the file's path relative to the root and the JSON
+        pointer of the clause (and the message when there is no pointer).
+        """
+        anchor = finding.pointer if finding.pointer else finding.message
+        text = f"{finding.rule_id}\0{self.relative(finding.path)}\0{anchor}"
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+    def rule(self, rule_id: str) -> RuleInfo | None:
+        """The rule with this id, if it is in the run."""
+        for info in self.rules:
+            if info.id == rule_id:
+                return info
+        return None
+
+    def provenance(self) -> dict[str, Any]:
+        """What an auditor needs to reproduce the report."""
+        return {
+            "jointgov": __version__,
+            "catalogue_digest": self.catalogue_digest,
+            "as_of": self.as_of,
+            "files": [{"path": self.relative(f.path), "sha256": f.sha256} for f in self.files],
+            "waivers_applied": [
+                {"path": self.relative(w.path), "line": w.line, "rule": w.rule, "target": w.target,
+                 "approved_by": w.approved_by, "expires_on": w.expires_on}
+                for f in self.files for w in f.waivers if w.valid
+            ],
+        }
 
 
 class Writer(Protocol):
@@ -44,5 +148,5 @@ class Writer(Protocol):
 
 def writer(fmt: str) -> Writer:
     """The ``write`` function of the reporter for *fmt*, imported only when used."""
-    module = importlib.import_module(f"jointgov.reporters.{fmt}")
+    module = importlib.import_module(f"jointgov.reporters.{'json_' if fmt == 'json' else fmt}")
     return module.write  # type: ignore[no-any-return]

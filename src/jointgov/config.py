@@ -1,0 +1,142 @@
+"""Configuration: ``jointgov.toml``, or ``[tool.jointgov]`` in ``pyproject.toml``, found upward from the cwd.
+
+Keys (all optional)::
+
+    select = ["JG1", "no-unilateral-removal"]   # ids, names, or id prefixes
+    ignore = ["JG609"]
+    fail_on = "warning"                          # error | warning | info | never
+    format = "text"                              # the default --format
+    rules = ["governance-rules"]                 # extra rule directories, relative to the config file
+    exclude = ["drafts/*", "**/archive/*.yaml"]  # globs, relative to the config file's directory
+    baseline = "jointgov-baseline.json"          # relative to the config file
+
+    [severity]                                   # ([tool.jointgov.severity] in pyproject.toml)
+    JG107 = "info"
+
+    [parameters.JG206]
+    max_days = 90
+
+An invalid configuration stops the run with exit status 2 and ``invalid config:``
+naming the file, the key and how to fix it. Command-line options win over it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jointgov.finding import ConfigError
+
+KEYS = ("select", "ignore", "fail_on", "format", "rules", "exclude", "baseline", "severity", "parameters")
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+@dataclass
+class Config:
+    """A loaded configuration (empty when there is no file)."""
+
+    path: Path | None = None
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    fail_on: str | None = None
+    format: str | None = None
+    rules: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    baseline: str | None = None
+    severity: dict[str, str] = field(default_factory=dict)
+    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def base(self) -> Path:
+        """The directory relative paths in the configuration start from."""
+        return self.path.parent if self.path else Path.cwd()
+
+
+def find(start: Path | None = None) -> tuple[Path, dict[str, Any]] | None:
+    """The nearest ``jointgov.toml``, or ``pyproject.toml`` with ``[tool.jointgov]``, upward from *start*."""
+    here = (start or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        own = directory / "jointgov.toml"
+        if own.is_file():
+            return own, _read(own)
+        project = directory / "pyproject.toml"
+        if project.is_file():
+            table = _read(project).get("tool", {}).get("jointgov")
+            if table is not None:
+                if not isinstance(table, dict):
+                    raise ConfigError(f"invalid config: {project}: [tool.jointgov] must be a table")
+                return project, table
+    return None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"invalid config: {path}: cannot read it ({exc})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid config: {path}: not valid TOML: {exc}") from exc
+
+
+def _strings(path: Path, key: str, value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"invalid config: {path}: '{key}' must be a list of text, e.g. {key} = [\"JG101\"]")
+    return list(value)
+
+
+def _choice(path: Path, key: str, value: Any, options: tuple[str, ...]) -> str:
+    if value not in options:
+        raise ConfigError(f"invalid config: {path}: '{key}' must be one of {', '.join(options)}, got {value!r}")
+    return str(value)
+
+
+def load(explicit: str | None = None, formats: tuple[str, ...] = ()) -> Config:
+    """Load *explicit* (``--config``), or the nearest configuration file, or nothing."""
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"invalid config: {explicit}: no such file")
+        table = _read(path)
+        if path.name == "pyproject.toml":
+            table = table.get("tool", {}).get("jointgov", {})
+        found: tuple[Path, dict[str, Any]] | None = (path, table)
+    else:
+        found = find()
+    if found is None:
+        return Config()
+    path, table = found
+    config = Config(path=path)
+    for key, value in table.items():
+        if key not in KEYS:
+            hint = difflib.get_close_matches(key, KEYS, n=1)
+            tip = f"did you mean '{hint[0]}'?" if hint else f"the keys are: {', '.join(KEYS)}"
+            raise ConfigError(f"invalid config: {path}: unknown key '{key}': {tip}")
+        if key in ("select", "ignore", "rules", "exclude"):
+            setattr(config, key, _strings(path, key, value))
+        elif key == "fail_on":
+            config.fail_on = _choice(path, key, value, FAIL_ON)
+        elif key == "format":
+            config.format = _choice(path, key, value, formats) if formats else str(value)
+        elif key == "baseline":
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"invalid config: {path}: 'baseline' must be a file name, e.g. baseline = "
+                                  "\"jointgov-baseline.json\"")
+            config.baseline = str(config.base / value)
+        elif key == "severity":
+            if not isinstance(value, dict):
+                raise ConfigError(f"invalid config: {path}: 'severity' must be a table, "
+                                  "e.g. [severity] JG107 = \"info\"")
+            for rule, level in value.items():
+                config.severity[rule] = _choice(path, f"severity.{rule}", level, ("error", "warning", "info"))
+        else:
+            if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+                raise ConfigError(f"invalid config: {path}: 'parameters' must hold one table per rule, e.g. "
+                                  "[parameters.JG206] max_days = 90")
+            config.parameters = {rule: dict(v) for rule, v in value.items()}
+    config.rules = [str(config.base / d) for d in config.rules]
+    return config

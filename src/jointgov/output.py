@@ -1,0 +1,40 @@
+"""Writing files safely: every file jointgov writes is written whole or not at all."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomic(path: str | Path, text: str, *, overwrite: bool = True) -> None:
+    """Write *text* to *path* through a temporary file in the same directory and an atomic rename."""
+    target = Path(path)
+    if not overwrite and target.exists():
+        raise FileExistsError(str(target))
+    directory = target.parent if str(target.parent) else Path(".")
+    directory.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if not overwrite and target.exists():
+            raise FileExistsError(str(target))
+        os.replace(temp, target)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def repository_root(start: Path | None = None) -> Path:
+    """The nearest enclosing directory with a ``.git``, else *start* (the working directory)."""
+    here = (start or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        if (directory / ".git").exists():
+            return directory
+    return here

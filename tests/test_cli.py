@@ -154,6 +154,37 @@ def test_colour_only_on_a_terminal_and_never_with_no_color() -> None:
     assert b"\x1b[" not in piped.stdout
 
 
+def _pty_output(args: list[str], env: dict[str, str]) -> bytes:
+    pty = pytest.importorskip("pty")
+    pid, fd = pty.fork()
+    if pid == 0:  # child
+        os.execve(sys.executable, [sys.executable, "-m", "jointgov", *args], env)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.waitpid(pid, 0)
+    return b"".join(chunks)
+
+
+def test_progress_bar_on_a_terminal_only_for_many_files(tmp_path: Path) -> None:
+    for i in range(25):
+        (tmp_path / f"a{i:02d}.yaml").write_text(BASE)
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    assert b"checking" in _pty_output(["check", str(tmp_path), "--fail-on", "never", *AS_OF], env)
+    piped = subprocess.run([sys.executable, "-m", "jointgov", "check", str(tmp_path), "--fail-on", "never", *AS_OF],
+                           capture_output=True, env=env)
+    assert piped.returncode == 0 and b"checking" not in piped.stderr and piped.stderr == b""
+    (tmp_path / "few").mkdir()
+    (tmp_path / "few" / "a.yaml").write_text(BASE)
+    assert b"checking" not in _pty_output(["check", str(tmp_path / "few"), "--fail-on", "never", *AS_OF], env)
+
+
 def test_internal_error_exits_3(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import jointgov.checker
 

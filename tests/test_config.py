@@ -130,3 +130,11 @@ def test_missing_baseline_is_a_usage_error(tmp_path: Path) -> None:
     agreement.write_text(BASE)
     with pytest.raises(ConfigError, match="no such file"):
         findings(agreement, baseline=str(tmp_path / "none.json"))
+
+
+def test_only_excluded_files_is_nothing_to_check_not_an_error(project: Path) -> None:
+    """pre-commit passes changed files by name: if all are excluded, the commit must not be refused."""
+    (project / "jointgov.toml").write_text('exclude = ["agreements/*"]\n')
+    out = io.StringIO()
+    assert run([str(project / "agreements" / "a.yaml")], as_of="2026-11-23", out=out) == 0
+    assert out.getvalue() == "no findings in 0 files\n"

@@ -40,13 +40,14 @@ def _excluded(path: str, patterns: Sequence[str], base: Path) -> bool:
     return any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(absolute.name, p) for p in patterns)
 
 
-def discover(paths: Sequence[str], exclude: Sequence[str] = (), base: Path | None = None) -> list[str]:
+def discover(paths: Sequence[str], exclude: Sequence[str] = (), base: Path | None = None
+             ) -> tuple[list[str], int]:
     """The files to check: files as given, directories searched for ``*.yaml``/``*.yml``.
 
     Directory walks do not follow symbolic links to directories (no loops),
     skip hidden directories, and leave out files matching *exclude* (named
     files too: pre-commit passes changed files one by one). The result is
-    sorted and free of duplicates.
+    sorted and free of duplicates. Returns the files and how many were excluded.
     """
     found: list[str] = []
     for given in paths:
@@ -59,7 +60,9 @@ def discover(paths: Sequence[str], exclude: Sequence[str] = (), base: Path | Non
         else:
             raise ConfigError(f"{given}: no such file or directory")
     where = base or Path.cwd()
-    return sorted(dict.fromkeys(os.path.normpath(p) for p in found if not _excluded(p, exclude, where)))
+    unique = dict.fromkeys(os.path.normpath(p) for p in found)
+    kept = sorted(p for p in unique if not _excluded(p, exclude, where))
+    return kept, len(unique) - len(kept)
 
 
 def split_keys(values: Iterable[str]) -> frozenset[str]:
@@ -123,8 +126,8 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
     options = Options(as_of=parse_date(as_of), select=selected or None,
                       ignore=split_keys(ignore) | frozenset(config.ignore),
                       params=config.parameters, severity=config.severity)
-    files = discover(paths, config.exclude, config.base)
-    if not files:
+    files, excluded = discover(paths, config.exclude, config.base)
+    if not files and not excluded:
         raise ConfigError("no agreement files (*.yaml, *.yml) found in " + ", ".join(paths))
     catalogue = load_catalogue([*config.rules, *rules_dirs])
     _check_overrides(catalogue, config)
@@ -281,3 +284,34 @@ def test_rules(directory: str | None = None, select: Iterable[str] = (), out: Te
                   f"{'' if result.ok else ': ' + result.detail}\n")
     out.write(f"{len(results) - len(failed)} passed, {len(failed)} failed\n")
     return EXIT_FINDINGS if failed else EXIT_CLEAN
+
+
+def init_agreement(path: str, force: bool = False, title: str | None = None, out: TextIO | None = None) -> int:
+    """Write a new agreement skeleton to *path*: every section of the format, with guidance comments.
+
+    An existing file is left untouched unless *force* is true (a ConfigError: exit 2). The file is
+    written atomically. Prints the path written and the command that checks it.
+    """
+    import shlex
+
+    from jointgov.skeleton import DEFAULT_TITLE, render
+
+    out = out or sys.stdout
+    target = Path(path)
+    if target.is_dir():
+        raise ConfigError(f"{path} is a directory: give the path of the agreement file to write")
+    if target.exists() and not force:
+        raise ConfigError(f"{path} already exists: not overwritten (use --force to replace it)")
+    try:
+        text = render(DEFAULT_TITLE if title is None else title)
+    except ValueError as exc:
+        raise ConfigError(f"--title: {exc}") from exc
+    try:
+        write_atomic(target, text, overwrite=force)
+    except FileExistsError as exc:  # created meanwhile by someone else
+        raise ConfigError(f"{path} already exists: not overwritten (use --force to replace it)") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    out.write(f"wrote {path}\n")
+    out.write(f"fill it in, then run: jointgov check {shlex.quote(path)}\n")
+    return EXIT_CLEAN

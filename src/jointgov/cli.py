@@ -127,3 +127,14 @@ def facts(path: str, as_of: str | None) -> None:
     from jointgov.app import print_facts
 
     _guarded(lambda: print_facts(path, as_of))
+
+
+@main.command()
+@click.argument("path", required=False, default="agreement.yaml", type=click.Path())
+@click.option("--title", default="New partnership agreement", show_default=True, help="The agreement's title.")
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def init(path: str, title: str, force: bool) -> None:
+    """Write a new agreement skeleton to PATH (default: agreement.yaml), with every section to fill in."""
+    from jointgov.app import init_agreement
+
+    _guarded(lambda: init_agreement(path, force, title=title))

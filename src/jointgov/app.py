@@ -137,8 +137,9 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
     report.rules = [RuleInfo(r.id, r.name, checker.severity.get(r.id, r.severity), r.area, r.title, r.rationale,
                              r.remediation, r.evidence) for r in checker.active]
     for result in _progress(files, checker):
+        title, agreement_id, parties = result.identity
         report.files.append(FileSummary(result.path, result.sha256, result.rules_run, result.applicable,
-                                        result.waivers))
+                                        result.waivers, title, agreement_id, parties))
         report.findings.extend(result.findings)
         report.waived.extend(result.waived)
     report.findings.sort()

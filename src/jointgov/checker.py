@@ -44,6 +44,8 @@ class FileResult:
     waived: list[Waived] = field(default_factory=list)
     waivers: list[WaiverInfo] = field(default_factory=list)
     applicable: frozenset[str] = frozenset()
+    identity: tuple[str, str, tuple[str, ...]] = ("", "", ())
+    """The agreement's title, id and party names, for reports."""
 
 
 def _chosen(rule: Rule, keys: frozenset[str] | None) -> bool:
@@ -112,14 +114,15 @@ class Checker:
             sound = sound and not any(p[0] == "JG003" for p in problems)
         found = {self._finding(*p, path=display) for p in problems}
         applicable = frozenset(r.id for r in self.active if r.locked)
+        identity = _identity(loaded.data)
         if not sound:
-            return FileResult(display, sorted(found), sha, False, applicable=applicable)
+            return FileResult(display, sorted(found), sha, False, applicable=applicable, identity=identity)
         rule_findings, applicable = self._rule_findings(loaded, display)
         found.update(rule_findings)
         waivers = read_waivers(loaded.data, loaded.locations, display, sorted(found))
         kept, waived, applied = apply_waivers(sorted(found), waivers, loaded.data, loaded.locations,
                                               self.catalogue, self.active_ids)
-        return FileResult(display, kept, sha, True, waived, applied, applicable)
+        return FileResult(display, kept, sha, True, waived, applied, applicable, identity)
 
     def facts_of(self, loaded: Loaded) -> list[dict[str, Any]]:
         """The facts the rules match against (for ``jointgov facts``)."""
@@ -160,6 +163,16 @@ class Checker:
         rule = self.catalogue.by_key(rule_id)
         name, severity = (rule.name, rule.severity) if rule else (rule_id, "error")
         return Finding(path, line, col, rule_id, message, name, severity, ptr)
+
+
+def _identity(data: Any) -> tuple[str, str, tuple[str, ...]]:
+    """Title, id and party names of an agreement, as far as they can be read."""
+    if not isinstance(data, dict):
+        return "", "", ()
+    head: dict[str, Any] = data["agreement"] if isinstance(data.get("agreement"), dict) else {}
+    parties: list[Any] = data["parties"] if isinstance(data.get("parties"), list) else []
+    names = tuple(str(p["name"]) for p in parties if isinstance(p, dict) and p.get("name") is not None)
+    return str(head.get("title") or ""), str(head.get("id") or ""), names
 
 
 def _target(at: str, bound: dict[str, dict[str, Any]]) -> str:

@@ -77,6 +77,10 @@ class FileSummary:
     applicable: frozenset[str] = frozenset()
     """Ids of the rules that apply to this agreement (a rule's scope holds); the others are skipped."""
     waivers: list[WaiverInfo] = field(default_factory=list)
+    title: str = ""
+    agreement_id: str = ""
+    parties: tuple[str, ...] = ()
+    """The agreement's title, id and party names, as read during the check (empty when unreadable)."""
 
 
 @dataclass

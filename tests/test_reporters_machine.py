@@ -32,6 +32,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from jointgov import __version__
 from jointgov.app import run
 from jointgov.catalogue import load_catalogue
 from jointgov.finding import Finding
@@ -267,22 +268,28 @@ def test_github_escapes_messages_and_properties(tmp_path: Path) -> None:
     assert escape_data("a%b\r\nc:d,e") == "a%25b%0D%0Ac:d,e"
 
 
-def test_github_annotates_findings_not_waivers(waived_dir: Path, tmp_path: Path) -> None:
+def test_github_annotates_findings_and_notes_waivers(waived_dir: Path, tmp_path: Path) -> None:
     lines = cached("github", "agreement.yaml", waived_dir).splitlines()
-    findings = json_findings("agreement.yaml", waived_dir)["findings"]
-    assert len(lines) == len(findings) + 1
+    doc = json_findings("agreement.yaml", waived_dir)
+    findings, waived = doc["findings"], doc["waived"]
+    assert len(lines) == len(findings) + len(waived) + 1
     for line, f in zip(lines, findings, strict=False):
         command = {"info": "notice"}.get(f["severity"], f["severity"])
         assert line.startswith(f"::{command} file=agreement.yaml,line={f['line']},col={f['column']},"
                                f"title={f['rule_id']} {f['rule_name']}::")
-    assert not any("JG607" in line for line in lines)
-    assert lines[-1] == "::notice::jointgov: 3 errors, 5 warnings in 1 file; 1 waived"
-    report = Report(as_of=AS_OF, root=str(tmp_path), findings=[
+    [note] = [line for line in lines if "JG607" in line]
+    assert note.startswith(f"::notice file=agreement.yaml,line={waived[0]['line']},col={waived[0]['column']},"
+                           "title=waived JG607 standard-clauses::")
+    assert "[waived: approved by " in note
+    assert lines[-1].startswith("::notice::jointgov: 3 errors, 5 warnings in 1 file; 1 waived (jointgov ")
+    report = Report(as_of=AS_OF, root=str(tmp_path), catalogue_digest="abcdef0123456789", findings=[
         Finding(str(tmp_path / "x.yaml"), 2, 3, "JG999", "fine", "note-rule", "info")])
     out = io.StringIO()
     github.write(report, out)
-    assert out.getvalue().splitlines() == ["::notice file=x.yaml,line=2,col=3,title=JG999 note-rule::fine",
-                                           "::notice::jointgov: 1 info in 0 files; 0 waived"]
+    assert out.getvalue().splitlines() == [
+        "::notice file=x.yaml,line=2,col=3,title=JG999 note-rule::fine",
+        f"::notice::jointgov: 1 info in 0 files; 0 waived (jointgov {__version__}, rule catalogue abcdef012345, "
+        f"as of {AS_OF})"]
 
 
 # Golden files

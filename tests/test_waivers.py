@@ -133,3 +133,16 @@ def test_waived_findings_do_not_fail_the_run_but_are_reported(tmp_path: Path) ->
     assert run([str(agreement)], as_of="2026-11-23", select=["JG107"], out=text) == 0
     assert text.getvalue().splitlines()[-1] == "no findings in 1 file; 2 waived"
     assert "waived JG107 role-continuity" in text.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "github", "markdown", "html"])
+def test_waived_findings_appear_in_every_format(tmp_path: Path, fmt: str) -> None:
+    agreement = tmp_path / "w.yaml"
+    agreement.write_text(BASE + BODIES + waiver("JG107", target="deputy", reason="Re-grading the deputy post."))
+    out = io.StringIO()
+    status = run([str(agreement)], fmt=fmt, as_of="2026-11-23", select=["JG107"], out=out)
+    text = out.getvalue()
+    assert status == 1  # the director's finding is not waived
+    assert "Re-grading the deputy post." in text or fmt in ("text", "github")
+    assert "waived" in text.lower()
+    assert text.count("JG107") >= 2  # the open finding and the waived one (the rule list may add more)

@@ -128,24 +128,10 @@ def test_directories_are_searched_and_sorted(tmp_path: Path) -> None:
 
 def test_colour_only_on_a_terminal_and_never_with_no_color() -> None:
     """Run in a pseudo-terminal: colour codes appear, unless NO_COLOR is set."""
-    pty = pytest.importorskip("pty")
     target = str(PROTOCOLS / "barking-dagenham-2001.yaml")
 
     def run_in_pty(env: dict[str, str]) -> bytes:
-        pid, fd = pty.fork()
-        if pid == 0:  # child
-            os.execve(sys.executable, [sys.executable, "-m", "jointgov", "check", target, *AS_OF], env)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        os.waitpid(pid, 0)
-        return b"".join(chunks)
+        return _pty_output(["check", target, *AS_OF], env)
 
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     assert b"\x1b[" in run_in_pty(env)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -108,30 +108,26 @@ class Catalogue:
     def compiled(self, rules: Iterable[Rule], params: dict[str, dict[str, Any]] | None = None
                  ) -> list[tuple[int, int, Compiled]]:
         """Compile the conditions of *rules* (index into ``self.rules``, condition index, compiled)."""
-        out: list[tuple[int, int, Compiled]] = []
-        index = {id(rule): i for i, rule in enumerate(self.rules)}
-        for rule in rules:
-            values = dict(rule.parameters) | (params or {}).get(rule.id, {})
-            for k, cond in enumerate(rule.match):
-                try:
-                    out.extend((index[id(rule)], k, variant)
-                               for variant in compile_condition(cond["when"], values, rule.scope))
-                except ConditionError as exc:
-                    raise ConfigError(f"{rule.path}: match[{k}]: {exc}") from exc
-        return out
-
+        return self._compile(rules, params, lambda rule: [(k, c["when"], rule.scope) for k, c in enumerate(rule.match)])
 
     def compiled_scopes(self, rules: Iterable[Rule], params: dict[str, dict[str, Any]] | None = None
                         ) -> list[tuple[int, int, Compiled]]:
         """For each rule with a scope, a condition (index -1) that fires when the scope holds."""
+        return self._compile(rules, params, lambda rule: [(-1, [{"document": {}}], rule.scope)])
+
+    def _compile(self, rules: Iterable[Rule], params: dict[str, dict[str, Any]] | None,
+                 conditions: Callable[[Rule], list[tuple[int, list[Any], dict[str, Any] | None]]]
+                 ) -> list[tuple[int, int, Compiled]]:
         out: list[tuple[int, int, Compiled]] = []
         index = {id(rule): i for i, rule in enumerate(self.rules)}
         for rule in rules:
             values = dict(rule.parameters) | (params or {}).get(rule.id, {})
-            try:
-                out.extend((index[id(rule)], -1, v) for v in compile_condition([{"document": {}}], values, rule.scope))
-            except ConditionError as exc:
-                raise ConfigError(f"{rule.path}: scope: {exc}") from exc
+            for k, when, scope in conditions(rule):
+                try:
+                    out.extend((index[id(rule)], k, variant) for variant in compile_condition(when, values, scope))
+                except ConditionError as exc:
+                    where = "scope" if k < 0 else f"match[{k}]"
+                    raise ConfigError(f"{rule.path}: {where}: {exc}") from exc
         return out
 
 

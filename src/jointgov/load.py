@@ -11,11 +11,15 @@ a hostile file costs bounded time and memory.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+
+from jointgov.yamlscalar import BARE_WORDS, CORE_TAG, resolve_plain, tag_message, tagged
+
+__all__ = ["BARE_WORDS", "Limits", "Loaded", "Locations", "Problem", "escape", "parse_bytes", "parse_text",
+           "read_file"]
 
 try:  # the libyaml C parser when it was built; the pure-Python one otherwise
     from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]
@@ -78,67 +82,6 @@ class Loaded:
 def escape(key: str) -> str:
     """Escape one JSON pointer segment."""
     return key.replace("~", "~0").replace("/", "~1")
-
-
-_CORE = "tag:yaml.org,2002:"
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
-_BOOL = {
-    "true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False,
-    "yes": True, "Yes": True, "YES": True, "no": False, "No": False, "NO": False,
-    "on": True, "On": True, "ON": True, "off": False, "Off": False, "OFF": False,
-}
-_INT = re.compile(r"^[-+]?[0-9][0-9_]*$")
-_HEX = re.compile(r"^0x[0-9a-fA-F_]+$")
-_OCT = re.compile(r"^0o[0-7_]+$")
-_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?$")
-_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
-_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
-BARE_WORDS = frozenset(k for k in _BOOL if k.lower() in {"yes", "no", "on", "off"})
-"""Plain scalars that YAML 1.1 reads as booleans although people mean words."""
-
-
-def resolve_plain(text: str) -> Any:
-    """The value of an untagged plain scalar: null, bool, int, float or text.
-
-    Dates stay text (``2001-04-01``): the schema checks them, and quoted and
-    unquoted dates mean the same.
-    """
-    if _NULL.match(text):
-        return None
-    if text in _BOOL:
-        return _BOOL[text]
-    if _INT.match(text):
-        return int(text.replace("_", ""))
-    if _HEX.match(text):
-        return int(text[2:].replace("_", ""), 16)
-    if _OCT.match(text):
-        return int(text[2:].replace("_", ""), 8)
-    if _FLOAT.match(text) and any(ch.isdigit() for ch in text):
-        return float(text.replace("_", ""))
-    if _INF.match(text):
-        return float("-inf") if text.startswith("-") else float("inf")
-    if _NAN.match(text):
-        return float("nan")
-    return text
-
-
-def _tag_message(tag: str) -> str:
-    shown = "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
-    return f"the tag {shown} is not allowed: jointgov reads plain YAML and never constructs tagged values; remove it"
-
-
-def _tagged(tag: str, text: str) -> tuple[Any, str | None]:
-    """The value of a scalar with an explicit standard tag, or an error message."""
-    kind = tag[len(_CORE):]
-    if kind in ("str", "timestamp"):
-        return text, None
-    value = resolve_plain(text)
-    expected: Any = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}.get(kind)
-    if expected is None:
-        return text, _tag_message(tag)
-    if (isinstance(value, bool) and kind != "bool") or not isinstance(value, expected):
-        return text, f"!!{kind} does not fit the value {text!r}"
-    return (float(value) if kind == "float" else value), None
 
 
 def _decode(raw: bytes) -> tuple[str | None, Problem | None]:
@@ -301,12 +244,12 @@ class _Builder:
         tag, text = event.tag, event.value
         if tag is None or tag == "!":
             value = resolve_plain(text) if (event.style in (None, "") and tag is None) else text
-        elif tag.startswith(_CORE):
-            value, error = _tagged(tag, text)
+        elif tag.startswith(CORE_TAG):
+            value, error = tagged(tag, text)
             if error:
                 self.problem("JG003", event.start_mark, error, ptr)
         else:
-            self.problem("JG003", event.start_mark, _tag_message(tag), ptr)
+            self.problem("JG003", event.start_mark, tag_message(tag), ptr)
             value = text
         self.count(1, event.start_mark, ptr)
         if event.anchor:
@@ -315,8 +258,8 @@ class _Builder:
 
     def start(self, event: Any, ptr: str, is_map: bool) -> None:
         tag = event.tag
-        if tag not in (None, "!", _CORE + ("map" if is_map else "seq")):
-            self.problem("JG003", event.start_mark, _tag_message(tag), ptr)
+        if tag not in (None, "!", CORE_TAG + ("map" if is_map else "seq")):
+            self.problem("JG003", event.start_mark, tag_message(tag), ptr)
         if len(self.stack) >= self.limits.max_depth:
             self.problem("JG001", event.start_mark,
                          f"the document is nested more than {self.limits.max_depth} levels deep", ptr)

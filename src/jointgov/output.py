@@ -22,6 +22,7 @@ def write_atomic(path: str | Path, text: str, *, overwrite: bool = True) -> None
             os.fsync(stream.fileno())
         if not overwrite and target.exists():
             raise FileExistsError(str(target))
+        os.chmod(temp, _mode_for(target))  # mkstemp makes the file private (0600)
         os.replace(temp, target)
     except BaseException:
         try:
@@ -29,6 +30,16 @@ def write_atomic(path: str | Path, text: str, *, overwrite: bool = True) -> None
         except FileNotFoundError:
             pass
         raise
+
+
+def _mode_for(target: Path) -> int:
+    """The mode a written file gets: that of the file it replaces, else 0666 less the umask."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def repository_root(start: Path | None = None) -> Path:

@@ -9,7 +9,7 @@ test in tests/test_engine_workarounds.py:
   (at most 1024 live sessions; memory grows about 1 MB a document otherwise;
   sessions are looked up by a 32-bit hash);
 * a catch-all rule, so a fact that matches nothing never raises or drops the
-  batch's actions;
+  batch's actions; it is capped, so it runs once per document, not once per fact;
 * every fact's engine identity (``id``) is its unique ``ptr``: the engine
   identifies facts by ``id`` or, without one, by a 32-bit content hash, and
   rejects a second fact with the same ``id``; the fact's own ``id`` field
@@ -90,7 +90,9 @@ class Engine:
             definition = copy.deepcopy(compiled.definition)
             definition["run"] = self._action(rule, cond, compiled.aliases)
             definitions[f"r{rule}c{cond}v{n}".replace("-", "s")] = definition
-        definitions["catch_all"] = {"pri": 1000, "all": [{"m": {"$ex": {"type": 1}}}], "run": _ignore}
+        # every fact must match something (or the batch raises and drops its actions); capped, the
+        # catch-all fires once per document instead of once per fact (a Python round trip each)
+        definitions["catch_all"] = {"pri": 1000, "cap": 100_000, "all": [{"m": {"$ex": {"type": 1}}}], "run": _ignore}
         host = _QuietHost()
         host.register_rulesets({self.name: copy.deepcopy(definitions)})  # it mutates its input
         return host

@@ -35,6 +35,13 @@ def _validator() -> Any:
     return Draft202012Validator(agreement_schema(), format_checker=FormatChecker(formats=["date"]))
 
 
+@cache
+def _fast_valid() -> Any:
+    from jointgov.fastschema import fast_validator
+
+    return fast_validator("agreement-1.json")
+
+
 def dotted(path: Any) -> str:
     """``joint_posts[0].removal.decided_by`` for the path (joint_posts, 0, removal, decided_by)."""
     out = ""
@@ -297,7 +304,8 @@ def check_form(loaded: Loaded) -> tuple[list[Problem], bool]:
     if next(iter(data)) != "jointgov":
         problems.append(("JG006", *locs.key.get("/jointgov", (1, 1)),
                          "'jointgov: 1' must be the first key of the agreement", "/jointgov"))
-    problems.extend(_schema_problems(loaded))
+    if not _fast_valid()(data):  # jsonschema only when something is wrong: it says what, in plain words
+        problems.extend(_schema_problems(loaded))
     if any(p[0] == "JG003" for p in problems):
         return problems, False
     problems.extend(_reference_problems(loaded))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as _dt
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +15,11 @@ import pytest
 from jointgov.catalogue import Catalogue, load_catalogue
 from jointgov.checker import Checker, Options
 from jointgov.finding import Finding
+
+# the catalogue cache of the test run lives in a temporary directory (inherited by subprocesses)
+_CACHE = tempfile.mkdtemp(prefix="jointgov-test-cache-")
+os.environ["JOINTGOV_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, True)
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTOCOLS = ROOT / "protocols"

@@ -78,3 +78,39 @@ def test_a_duplicate_rule_id_is_a_configuration_error(tmp_path: Path) -> None:
     (tmp_path / "x.yaml").write_text("id: JG101\nname: other\nseverity: info\ntitle: t\nrationale: r\nremediation: x\n")
     with pytest.raises(ConfigError, match="already defined"):
         load_catalogue([tmp_path])
+
+
+def test_catalogue_cache_round_trips_and_follows_edits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jointgov.catalogue import cache_dir
+
+    monkeypatch.setenv("JOINTGOV_CACHE_DIR", str(tmp_path / "cache"))
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    rule = rules / "ACME001.yaml"
+    rule.write_text("id: ACME001\nname: my-rule\nseverity: info\ntitle: first\nrationale: r\nremediation: x\n")
+    fresh = load_catalogue([rules])
+    assert cache_dir() == tmp_path / "cache" and len(list((tmp_path / "cache").glob("catalogue-*.json"))) == 1
+    cached = load_catalogue([rules])
+    assert cached.rules == fresh.rules and cached.digest == fresh.digest
+    rule.write_text(rule.read_text().replace("title: first", "title: second"))
+    assert load_catalogue([rules]).by_key("ACME001").title == "second"  # type: ignore[union-attr]
+    for stale in (tmp_path / "cache").glob("catalogue-*.json"):
+        stale.write_text("{not json")
+    assert load_catalogue([rules]).by_key("ACME001").title == "second"  # type: ignore[union-attr]
+
+
+def test_no_cache_when_disabled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JOINTGOV_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("JOINTGOV_NO_CACHE", "1")
+    load_catalogue()
+    assert not (tmp_path / "cache").exists()
+
+
+def test_a_broken_rule_file_is_reported_even_after_caching(tmp_path: Path) -> None:
+    from jointgov.finding import ConfigError
+
+    (tmp_path / "x.yaml").write_text("id: ACME002\nname: ok\nseverity: info\ntitle: t\nrationale: r\nremediation: x\n")
+    load_catalogue([tmp_path])
+    (tmp_path / "x.yaml").write_text("id: ACME002\nname: ok\nseverity: loud\ntitle: t\nrationale: r\nremediation: x\n")
+    with pytest.raises(ConfigError, match=r"x\.yaml:3:11: invalid rule file"):
+        load_catalogue([tmp_path])

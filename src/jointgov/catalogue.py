@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -66,9 +67,9 @@ def _rule_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-def load_rule(path: Path) -> Rule:
+def load_rule(path: Path, raw: bytes | None = None) -> Rule:
     """Read and validate one rule file; any problem is a ConfigError with file:line:col."""
-    loaded = parse_bytes(path.read_bytes())
+    loaded = parse_bytes(path.read_bytes() if raw is None else raw)
     if loaded.problems:
         _, line, col, message, _ = loaded.problems[0]
         raise ConfigError(f"{path}:{line}:{col}: invalid rule file: {message}")
@@ -134,22 +135,75 @@ class Catalogue:
         return out
 
 
+def cache_dir() -> Path | None:
+    """Where the parsed catalogue is cached: $JOINTGOV_CACHE_DIR, else $XDG_CACHE_HOME/jointgov or
+    ~/.cache/jointgov; None when JOINTGOV_NO_CACHE is set."""
+    if os.environ.get("JOINTGOV_NO_CACHE"):
+        return None
+    explicit = os.environ.get("JOINTGOV_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "jointgov"
+
+
+def _from_cache(key: str) -> list[Rule] | None:
+    directory = cache_dir()
+    if directory is None:
+        return None
+    try:
+        data = json.loads((directory / f"catalogue-{key}.json").read_text("utf-8"))
+        return [Rule(**dict(item, evidence=tuple(item["evidence"]), match=tuple(item["match"])))
+                for item in data["rules"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # absent, unreadable or from another version: build it again
+
+
+def _to_cache(key: str, rules: list[Rule]) -> None:
+    directory = cache_dir()
+    if directory is None:
+        return
+    from dataclasses import asdict
+
+    from jointgov.output import write_atomic
+
+    try:
+        write_atomic(directory / f"catalogue-{key}.json", json.dumps({"rules": [asdict(r) for r in rules]}))
+    except OSError:
+        pass  # a read-only home: no cache, no harm
+
+
 def load_catalogue(extra_dirs: Iterable[str | Path] = ()) -> Catalogue:
-    """The built-in rules plus those in *extra_dirs*; ids and names must be unique."""
+    """The built-in rules plus those in *extra_dirs*; ids and names must be unique.
+
+    Parsed and validated rule files are cached (``cache_dir``) under a key made
+    of the jointgov version and every rule file's location and content, so an
+    edited rule file is always read again.
+    """
+    from jointgov import __version__
+
     files = _rule_files(builtin_dir())
     for directory in extra_dirs:
         files.extend(_rule_files(Path(directory)))
-    digest = hashlib.sha256()
-    rules: list[Rule] = []
-    seen: dict[str, str] = {}
-    for path in files:
-        raw = path.read_bytes()
+    raws = [path.read_bytes() for path in files]
+    digest = hashlib.sha256()  # the catalogue's content, for provenance: independent of where it is installed
+    key = hashlib.sha256(__version__.encode())
+    for path, raw in zip(files, raws, strict=True):
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
-        rule = load_rule(path)
-        for key in (rule.id, rule.name):
-            if key in seen:
-                raise ConfigError(f"{path}:1:1: invalid rule file: '{key}' is already defined by {seen[key]}")
-            seen[key] = str(path)
-        rules.append(rule)
+        key.update(str(path.resolve()).encode() + b"\0" + raw + b"\0")
+    rules = _from_cache(key.hexdigest())
+    if rules is None:
+        rules = [load_rule(path, raw) for path, raw in zip(files, raws, strict=True)]
+        _check_unique(rules)
+        _to_cache(key.hexdigest(), rules)
     rules.sort(key=lambda r: r.id)
     return Catalogue(rules=rules, digest=digest.hexdigest())
+
+
+def _check_unique(rules: list[Rule]) -> None:
+    seen: dict[str, str] = {}
+    for rule in rules:
+        for name in (rule.id, rule.name):
+            if name in seen:
+                raise ConfigError(f"{rule.path}:1:1: invalid rule file: '{name}' is already defined by {seen[name]}")
+            seen[name] = rule.path

@@ -137,3 +137,24 @@ def test_many_merges_stay_linear() -> None:
     loaded = parse_text(text, Limits(max_nodes=10**6))
     assert loaded.problems == [] and len(loaded.data) == 2001
     assert loaded.data["m1999"] == {"own": 1999, **{f"k{i}": i for i in range(40)}}
+
+
+def test_list_item_limit(located: Located) -> None:
+    text = BASE + "x-many:\n" + "".join(f"  - {i}\n" for i in range(10_001))
+    assert located(text) == [("JG001", 10_014, 5)]
+
+
+def test_limits_are_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import json
+
+    from jointgov.app import run
+
+    (tmp_path / "jointgov.toml").write_text("[limits]\nmax_items = 3\nmax_depth = 8\n")
+    (tmp_path / "a.yaml").write_text(BASE + "x-many: [1, 2, 3, 4]\n")
+    (tmp_path / "b.yaml").write_text(BASE + "x-deep: [[[[[[[[[1]]]]]]]]]\n")
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    run(["a.yaml", "b.yaml"], fmt="json", as_of="2026-11-23", out=out)
+    found = [(f["path"], f["rule_id"], f["line"], f["column"]) for f in json.loads(out.getvalue())["findings"]]
+    assert found == [("a.yaml", "JG001", 13, 19), ("b.yaml", "JG001", 13, 16)]

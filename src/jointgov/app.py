@@ -10,6 +10,7 @@ import datetime as _dt
 import fnmatch
 import io
 import json
+import multiprocessing
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from jointgov.finding import SEVERITY_RANK, ConfigError
+from jointgov.load import Limits
 from jointgov.output import repository_root, write_atomic
 
 if TYPE_CHECKING:
@@ -108,7 +110,7 @@ def _check_overrides(catalogue: Catalogue, config: Config) -> None:
 def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = None, as_of: str | None = None,
         select: Iterable[str] = (), ignore: Iterable[str] = (), rules_dirs: Sequence[str] = (),
         reports: Iterable[str] = (), output: str | None = None, config_path: str | None = None,
-        baseline: str | None = None, write_baseline: str | None = None,
+        baseline: str | None = None, write_baseline: str | None = None, jobs: int | None = None,
         out: TextIO | None = None, colour: bool | None = None) -> int:
     """Check agreements and report; return the exit status."""
     from jointgov import baseline as baseline_mod
@@ -125,7 +127,10 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
     selected = split_keys(select) or frozenset(config.select)
     options = Options(as_of=parse_date(as_of), select=selected or None,
                       ignore=split_keys(ignore) | frozenset(config.ignore),
-                      params=config.parameters, severity=config.severity)
+                      params=config.parameters, severity=config.severity, limits=Limits(**config.limits))
+    if jobs is not None and jobs < 1:
+        raise ConfigError(f"--jobs: expected a whole number above 0, got {jobs}")
+    jobs = jobs or config.jobs or os.cpu_count() or 1
     files, excluded = discover(paths, config.exclude, config.base)
     if not files and not excluded:
         raise ConfigError("no agreement files (*.yaml, *.yml) found in " + ", ".join(paths))
@@ -136,7 +141,7 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
                     root=str(repository_root()))
     report.rules = [RuleInfo(r.id, r.name, checker.severity.get(r.id, r.severity), r.area, r.title, r.rationale,
                              r.remediation, r.evidence) for r in checker.active]
-    for result in _progress(files, checker):
+    for result in _progress(files, _results(files, checker, jobs)):
         title, agreement_id, parties = result.identity
         report.files.append(FileSummary(result.path, result.sha256, result.rules_run, result.applicable,
                                         result.waivers, title, agreement_id, parties))
@@ -168,19 +173,46 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
 
 PROGRESS_FROM = 20
 """A progress bar is shown on a terminal from this many files on."""
+PARALLEL_FROM = 16
+"""Worker processes are started only from this many files on: one file, or a pre-commit run, does
+not pay for starting them."""
+_WORKER: Checker | None = None
 
 
-def _progress(files: list[str], checker: Checker) -> Iterator[FileResult]:
-    """Check each file, with a progress bar on stderr when it is a terminal and there are many files."""
-    if len(files) < PROGRESS_FROM or not sys.stderr.isatty():
+def _check_in_worker(path: str) -> FileResult:
+    assert _WORKER is not None
+    return _WORKER.check_file(path)
+
+
+def _results(files: list[str], checker: Checker, jobs: int) -> Iterator[FileResult]:
+    """Each file's result, in the order of *files*, from worker processes when there are many files.
+
+    Workers are forked from this process after the ruleset is registered, so each has its own
+    copy of the engine (its state is per process) and starts at once. Results stream back in
+    order, so the output is the same whatever the number of workers.
+    """
+    global _WORKER
+    if jobs <= 1 or len(files) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
         for path in files:
             yield checker.check_file(path)
         return
+    _WORKER = checker
+    try:
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(files))) as pool:
+            yield from pool.imap(_check_in_worker, files, chunksize=max(1, min(64, len(files) // (jobs * 8))))
+    finally:
+        _WORKER = None
+
+
+def _progress(files: list[str], results: Iterator[FileResult]) -> Iterator[FileResult]:
+    """Pass results through, with a progress bar on stderr when it is a terminal and there are many files."""
+    if len(files) < PROGRESS_FROM or not sys.stderr.isatty():
+        yield from results
+        return
     import click
 
-    with click.progressbar(files, label="checking", file=sys.stderr, show_pos=True) as bar:
-        for path in bar:
-            yield checker.check_file(path)
+    with click.progressbar(results, length=len(files), label="checking", file=sys.stderr, show_pos=True) as bar:
+        yield from bar
 
 
 def rules_table(rules_dirs: Sequence[str] = (), out: TextIO | None = None, markdown: bool = False) -> int:

@@ -65,16 +65,18 @@ _FORMATS = click.Choice(["text", "json", "sarif", "junit", "github", "markdown",
               "upward from the working directory).")
 @click.option("--baseline", metavar="FILE", help="Report only findings not recorded in this baseline.")
 @click.option("--write-baseline", metavar="FILE", help="Record the current findings as a baseline.")
+@click.option("--jobs", "-j", type=int, default=None, metavar="N",
+              help="Worker processes for many files (default: the number of cores; 1: none).")
 def check(paths: tuple[str, ...], fmt: str | None, output: str | None, reports: tuple[str, ...],
           fail_on: str | None, as_of: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
           rules_dirs: tuple[str, ...], config_path: str | None, baseline: str | None,
-          write_baseline: str | None) -> None:
+          write_baseline: str | None, jobs: int | None) -> None:
     """Check agreement files, or directories of *.yaml / *.yml files."""
     from jointgov.app import run
 
     _guarded(lambda: run(paths, fmt=fmt, fail_on=fail_on, as_of=as_of, select=select, ignore=ignore,
                          rules_dirs=rules_dirs, reports=reports, output=output, config_path=config_path,
-                         baseline=baseline, write_baseline=write_baseline))
+                         baseline=baseline, write_baseline=write_baseline, jobs=jobs))
 
 
 @main.group(invoke_without_command=True)

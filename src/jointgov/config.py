@@ -16,6 +16,14 @@ Keys (all optional)::
     [parameters.JG206]
     max_days = 90
 
+    [limits]                                     # the reader's bounds (defaults shown)
+    max_bytes = 5242880
+    max_depth = 64
+    max_nodes = 100000                           # values once aliases are expanded
+    max_items = 10000                            # items in one list
+
+    jobs = 2                                     # worker processes (default: the number of cores)
+
 An invalid configuration stops the run with exit status 2 and ``invalid config:``
 naming the file, the key and how to fix it. Command-line options win over it.
 """
@@ -30,7 +38,9 @@ from typing import Any
 
 from jointgov.finding import ConfigError
 
-KEYS = ("select", "ignore", "fail_on", "format", "rules", "exclude", "baseline", "severity", "parameters")
+KEYS = ("select", "ignore", "fail_on", "format", "rules", "exclude", "baseline", "severity", "parameters", "limits",
+        "jobs")
+LIMITS = ("max_bytes", "max_depth", "max_nodes", "max_items")
 FAIL_ON = ("error", "warning", "info", "never")
 
 
@@ -48,6 +58,8 @@ class Config:
     baseline: str | None = None
     severity: dict[str, str] = field(default_factory=dict)
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    limits: dict[str, int] = field(default_factory=dict)
+    jobs: int | None = None
 
     @property
     def base(self) -> Path:
@@ -133,6 +145,21 @@ def load(explicit: str | None = None, formats: tuple[str, ...] = ()) -> Config:
                                   "e.g. [severity] JG107 = \"info\"")
             for rule, level in value.items():
                 config.severity[rule] = _choice(path, f"severity.{rule}", level, ("error", "warning", "info"))
+        elif key == "limits":
+            if not isinstance(value, dict):
+                raise ConfigError(f"invalid config: {path}: 'limits' must be a table, "
+                                  "e.g. [limits] max_bytes = 1048576")
+            for name, number in value.items():
+                if name not in LIMITS:
+                    raise ConfigError(f"invalid config: {path}: unknown limit '{name}': the limits are "
+                                      f"{', '.join(LIMITS)}")
+                if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+                    raise ConfigError(f"invalid config: {path}: limits.{name} must be a whole number above 0")
+                config.limits[name] = number
+        elif key == "jobs":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"invalid config: {path}: 'jobs' must be a whole number above 0, e.g. jobs = 2")
+            config.jobs = value
         else:
             if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
                 raise ConfigError(f"invalid config: {path}: 'parameters' must hold one table per rule, e.g. "

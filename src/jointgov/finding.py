@@ -11,7 +11,7 @@ SEVERITY_RANK: dict[str, int] = {"error": 3, "warning": 2, "info": 1, "never": 4
 """Rank used by ``--fail-on``: a finding fails the run when its rank is >= the threshold's."""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Finding:
     """One problem in one file, at a 1-based line and column.
 

@@ -38,6 +38,8 @@ class Limits:
     max_depth: int = 64
     max_nodes: int = 100_000
     """Values in the document once every alias is expanded (an alias bomb's measure)."""
+    max_items: int = 10_000
+    """Items in one list (no agreement has ten thousand parties or posts)."""
 
 
 @dataclass
@@ -210,6 +212,10 @@ class _Builder:
                     top.value[top.key] = value
             top.key, top.skip, top.merge_key = None, False, False
         else:
+            if len(top.value) >= self.limits.max_items:
+                self.problem("JG001", mark, f"a list holds more than {self.limits.max_items:,} items: "
+                             "reading stopped", ptr)
+                raise _Stop
             top.value.append(value)
         if "\x00" not in ptr:
             self.locs.value[ptr] = (mark.line + 1, mark.column + 1)

@@ -32,6 +32,8 @@ from typing import Any, ClassVar
 from jointgov.conditions import END_MARKER, ENGINE_FIELDS, Compiled
 
 _SID = "w0"
+CAP = 10_000
+"""Matches of one rule collected into one action call (the field guide's fastest mode)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ class Engine:
         definitions: dict[str, Any] = {}
         for n, (rule, cond, compiled) in enumerate(self._conditions):
             definition = copy.deepcopy(compiled.definition)
+            definition["cap"] = CAP  # one action call per rule and document, with every match in a list
             definition["run"] = self._action(rule, cond, compiled.aliases)
             definitions[f"r{rule}c{cond}v{n}".replace("-", "s")] = definition
         # every fact must match something (or the batch raises and drops its actions); capped, the
@@ -102,8 +105,13 @@ class Engine:
         def act(c: Any) -> None:
             sink: Engine = c.host.jointgov_sink
             try:
-                bound = {user: _from_engine(getattr(c, internal)._d) for user, internal in aliases.items()}
-                sink._firings.append(Firing(rule, cond, bound))
+                # capped: c.m is a list of matches, each holding the facts under their internal aliases
+                matches = c.m if isinstance(c.m, list) else [c]
+                for match in matches:
+                    data = match._d if hasattr(match, "_d") else None
+                    bound = {user: _from_engine(data[internal] if data is not None else getattr(match, internal)._d)
+                             for user, internal in aliases.items()}
+                    sink._firings.append(Firing(rule, cond, bound))
             except Exception as exc:  # the engine would swallow it: keep it for evaluate()
                 sink._errors.append(f"rule {rule} condition {cond}: {exc!r}")
         return act

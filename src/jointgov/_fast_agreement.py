@@ -7,7 +7,23 @@ ROOT_VALIDATOR = "validate_urn_jointgov_schema_agreement_1"  # the schema root (
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
-from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
+
+
+class JsonSchemaValueException(ValueError):
+    """Raised by the generated code (compatible with fastjsonschema's)."""
+
+    def __init__(self, message, value=None, name=None, definition=None, rule=None):
+        super().__init__(message)
+        self.message, self.value, self.name, self.definition, self.rule = message, value, name, definition, rule
+
+
+class JsonSchemaValuesException(JsonSchemaValueException):
+    """Several errors at once (compatible with fastjsonschema's)."""
+
+    def __init__(self, errors):
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
 
 
 REGEX_PATTERNS = {

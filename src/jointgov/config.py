@@ -30,8 +30,6 @@ naming the file, the key and how to fix it. Command-line options win over it.
 
 from __future__ import annotations
 
-import difflib
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,7 +73,7 @@ def find(start: Path | None = None) -> tuple[Path, dict[str, Any]] | None:
         if own.is_file():
             return own, _read(own)
         project = directory / "pyproject.toml"
-        if project.is_file():
+        if project.is_file() and b"tool.jointgov" in project.read_bytes():  # most have none: skip the TOML parse
             table = _read(project).get("tool", {}).get("jointgov")
             if table is not None:
                 if not isinstance(table, dict):
@@ -85,6 +83,8 @@ def find(start: Path | None = None) -> tuple[Path, dict[str, Any]] | None:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    import tomllib  # only when there is a file to read
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -125,6 +125,8 @@ def load(explicit: str | None = None, formats: tuple[str, ...] = ()) -> Config:
     config = Config(path=path)
     for key, value in table.items():
         if key not in KEYS:
+            import difflib
+
             hint = difflib.get_close_matches(key, KEYS, n=1)
             tip = f"did you mean '{hint[0]}'?" if hint else f"the keys are: {', '.join(KEYS)}"
             raise ConfigError(f"invalid config: {path}: unknown key '{key}': {tip}")

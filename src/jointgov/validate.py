@@ -7,7 +7,6 @@ should hold it, an unknown key at the key itself (with a "did you mean").
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterator
@@ -40,6 +39,13 @@ def _fast_valid() -> Any:
     from jointgov.fastschema import fast_validator
 
     return fast_validator("agreement-1.json")
+
+
+def _close(word: str, options: list[str], n: int = 1, cutoff: float = 0.6) -> list[str]:
+    """``difflib.get_close_matches``, imported only when there is something to suggest."""
+    import difflib
+
+    return difflib.get_close_matches(word, options, n=n, cutoff=cutoff)
 
 
 def dotted(path: Any) -> str:
@@ -145,7 +151,7 @@ def _schema_problems(loaded: Loaded) -> Iterator[Problem]:
             for name in error.instance:
                 if name in allowed or name.startswith("x-"):
                     continue
-                hint = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+                hint = _close(name, allowed, n=1, cutoff=0.6)
                 tip = f"; did you mean '{hint[0]}'?" if hint else f"; the keys allowed here are: {', '.join(allowed)}"
                 child = f"{ptr}/{escape(name)}"
                 yield ("JG003", *locs.key.get(child, locs.at(ptr)),
@@ -169,7 +175,7 @@ def _value_message(loaded: Loaded, error: Any, path: list[Any], ptr: str) -> str
         return f"{where}: '{value}' is a reserved word in this format and cannot be used as an id"
     if kind == "enum" and isinstance(value, str):
         options = [str(x) for x in error.validator_value]
-        hint = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
+        hint = _close(value, options, n=1, cutoff=0.6)
         tip = f"; did you mean '{hint[0]}'?" if hint else ""
         return f"{where}: expected {want}, got {got}{tip}"
     if kind == "format":
@@ -269,7 +275,7 @@ def _reference_problems(loaded: Loaded) -> Iterator[Problem]:
             if any(value in {n for n, _ in ids.get(kind, [])} for kind in kinds):
                 continue
             names = [n for kind in kinds for n, _ in ids.get(kind, [])]
-            hint = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
+            hint = _close(value, names, n=1, cutoff=0.6)
             what = " or ".join(_KINDS[k] for k in kinds) if len(kinds) < 3 else "item"
             tip = f"; did you mean '{hint[0]}'?" if hint else ""
             if value in everything and not hint:

@@ -14,7 +14,9 @@ prints the facts of a file as JSON.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from collections.abc import Iterable, Iterator
+from fractions import Fraction
 from typing import Any
 
 Fact = dict[str, Any]
@@ -92,7 +94,19 @@ def _items(data: dict[str, Any], key: str) -> Iterator[tuple[str, dict[str, Any]
 
 
 def _num(value: Any) -> float | int | None:
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    """A number the engine can hold (a float-sized one), else None: absent, unknown or too large."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        return value if math.isfinite(float(value)) else None
+    except OverflowError:  # an integer beyond 1.8e308
+        return None
+
+
+def _exact_sum(values: Iterable[Any]) -> Fraction:
+    """The exact sum of numbers (ints and floats mixed, of any size): no overflow, no rounding."""
+    return sum((Fraction(v) for v in values if not isinstance(v, bool) and isinstance(v, (int, float))
+                and (not isinstance(v, float) or math.isfinite(v))), Fraction(0))
 
 
 def _covers_all(names: Iterable[Any], active: set[str]) -> bool:
@@ -261,15 +275,16 @@ def _money_and_staff(data: dict[str, Any]) -> Iterator[Fact]:
                    has_on_return=_known(item.get("on_return")))
     for ptr, pool in _items(data, "pooled_budgets"):
         contributions = [c for c in _list(pool.get("contributions")) if isinstance(c, dict)]
-        amounts = [_num(c.get("amount")) for c in contributions]
         total = _num(pool.get("total"))
-        summed = sum(a for a in amounts if a is not None)
+        exact = _exact_sum(c.get("amount") for c in contributions)
+        summed = _num(float(exact)) if abs(exact) < 1e300 else None
         risk = pool.get("risk_share") if isinstance(pool.get("risk_share"), dict) else {}
         assert isinstance(risk, dict)
         yield _put({"type": "budget", "ptr": ptr}, id=pool.get("id"), host=pool.get("host"),
                    manager=pool.get("manager"), currency=pool.get("currency", "GBP"), total=total,
                    contributions_count=len(contributions), contributions_sum=summed,
-                   balanced=total is not None and bool(contributions) and abs(summed - total) <= 0.005,
+                   balanced=total is not None and bool(contributions)
+                   and abs(exact - Fraction(total)) <= Fraction(5, 1000),
                    overspend=risk.get("overspend"), underspend=risk.get("underspend"),
                    reporting=pool.get("reporting"), has_variation=_known(pool.get("variation")))
         for i, item in enumerate(_list(pool.get("contributions"))):

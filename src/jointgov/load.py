@@ -10,7 +10,9 @@ a hostile file costs bounded time and memory.
 
 from __future__ import annotations
 
+import bisect
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,8 +162,9 @@ class _Frame:
 class _Builder:
     """Turns parser events into plain data, locations and problems."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, pos: Callable[[Any], tuple[int, int]]) -> None:
         self.limits = limits
+        self.pos = pos
         self.locs = Locations()
         self.problems: list[Problem] = []
         self.anchors: dict[str, tuple[Any, int]] = {}
@@ -172,7 +175,7 @@ class _Builder:
         self.dup = 0
 
     def problem(self, rule: str, mark: Any, message: str, ptr: str = "") -> None:
-        self.problems.append((rule, mark.line + 1, mark.column + 1, message, ptr))
+        self.problems.append((rule, *self.pos(mark), message, ptr))
 
     def child_ptr(self) -> str | None:
         """Pointer of the value about to be added to the top frame (None: it is a key)."""
@@ -218,7 +221,7 @@ class _Builder:
                 raise _Stop
             top.value.append(value)
         if "\x00" not in ptr:
-            self.locs.value[ptr] = (mark.line + 1, mark.column + 1)
+            self.locs.value[ptr] = self.pos(mark)
             if is_container:
                 self.locs.containers.add(ptr)
 
@@ -240,7 +243,7 @@ class _Builder:
                          f"{top.ptr}/{escape(key)}")
             top.key, top.skip = key, True
             return
-        where = (mark.line + 1, mark.column + 1)
+        where = self.pos(mark)
         top.seen.setdefault(key, where)
         top.key, top.merge_key = key, merge
         if not merge:
@@ -326,14 +329,38 @@ _SYNTAX = (  # (context starts with, problem starts with, plain words); "" match
 )
 
 
-def syntax_error(exc: yaml.MarkedYAMLError) -> tuple[int, int, str]:
+_YAML11_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+def positions(text: str) -> Callable[[Any], tuple[int, int]]:
+    """Turn a libyaml mark into a 1-based (line, column) as an editor shows it.
+
+    libyaml also breaks lines at U+0085, U+2028 and U+2029 (YAML 1.1); editors
+    and YAML 1.2 do not. When the text holds one, positions are computed from
+    the mark's character index and the real line breaks instead.
+    """
+    if not any(sep in text for sep in _YAML11_BREAKS):
+        return lambda mark: (mark.line + 1, mark.column + 1)
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+
+    def pos(mark: Any) -> tuple[int, int]:
+        line = bisect.bisect_right(starts, mark.index)
+        return line, mark.index - starts[line - 1] + 1
+
+    return pos
+
+
+def syntax_error(exc: yaml.MarkedYAMLError, pos: Callable[[Any], tuple[int, int]] | None = None
+                 ) -> tuple[int, int, str]:
     """Where a YAML syntax error is, in plain words: at the construct that is broken when known."""
+    pos = pos or positions("")
     context, problem = exc.context or "", exc.problem or ""
     tab = "tab" in problem
     at = exc.context_mark if context and exc.context_mark and not tab else exc.problem_mark
-    line, col = (at.line + 1, at.column + 1) if at else (1, 1)
+    line, col = pos(at) if at else (1, 1)
     found = exc.problem_mark
-    detail = f" (found at line {found.line + 1}, column {found.column + 1})" if found and found is not at else ""
+    where = pos(found) if found else (0, 0)
+    detail = f" (found at line {where[0]}, column {where[1]})" if found and found is not at else ""
     for ctx, prob, words in _SYNTAX:
         if context.startswith(ctx) and problem.startswith(prob):
             return line, col, f"YAML syntax error: {words}{detail}"
@@ -343,7 +370,8 @@ def syntax_error(exc: yaml.MarkedYAMLError) -> tuple[int, int, str]:
 
 def parse_text(text: str, limits: Limits = Limits()) -> Loaded:
     """Parse one YAML document held in *text*."""
-    builder = _Builder(limits)
+    pos = positions(text)
+    builder = _Builder(limits, pos)
     parser = _Parser(text)
     documents = 0
     try:
@@ -383,7 +411,7 @@ def parse_text(text: str, limits: Limits = Limits()) -> Loaded:
             elif kind is yaml.StreamEndEvent:
                 break
     except yaml.MarkedYAMLError as exc:
-        builder.problems.append(("JG001", *syntax_error(exc), ""))
+        builder.problems.append(("JG001", *syntax_error(exc, pos), ""))
         builder.root = None
     except yaml.YAMLError as exc:  # reader errors (control characters) carry a position only
         position = getattr(exc, "position", 0) or 0

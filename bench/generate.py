@@ -216,21 +216,28 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def days(d: dt.date, n: int) -> Date:
-    return Date((d + dt.timedelta(days=n)).isoformat())
+def days(d: dt.date | str, n: int) -> Date:
+    """The date n days after d (a date, or a Date written in the file)."""
+    base = dt.date.fromisoformat(d) if isinstance(d, str) else d
+    return Date((base + dt.timedelta(days=n)).isoformat())
 
 
-def D(d: dt.date) -> Date:  # noqa: N802 - reads like a constructor
+def D(d: dt.date) -> Date:
     return Date(d.isoformat())
 
 
 class Agreement:
     """One agreement as a model (dicts in output order), built complete, then given gaps."""
 
-    def __init__(self, rng: random.Random, index: int, scale: int = 1) -> None:
+    def __init__(self, rng: random.Random, index: int, sizes: dict[str, int] | None = None) -> None:
         self.rng = rng
         self.index = index
-        self.scale = scale
+        r = rng
+        self.sizes = sizes or {
+            "posts": r.choice([1, 1, 1, 2, 2, 3]), "secondments": r.choice([0, 0, 1, 1, 2, 3]),
+            "boards": r.choice([0, 1, 1, 2]), "pools": r.choice([1, 1, 1, 2]), "outcomes": r.randint(1, 3),
+            "triggers": r.randint(0, 3), "protocols": r.randint(0, 3),
+        }
         self.comments: list[str] = []
         self._build()
 
@@ -267,20 +274,21 @@ class Agreement:
         self.nhs = {"id": slug(new_name), "name": new_name, "kind": after}
         self.reaffirm_days = r.choice([60, 90, 90, 120])
         self.nhs_reaffirmed = days(when, r.randint(10, self.reaffirm_days - 5))
-        self.old_nhs.update({("superseded_by" if r.random() < 0.7 else "superseded_by"): self.nhs["id"]})
+        self.old_nhs["superseded_by"] = self.nhs["id"] if r.random() < 0.7 else [self.nhs["id"]]
         self.old_nhs["superseded_on"] = D(when)
         self.nhs["reaffirmed_on"] = self.nhs_reaffirmed
         self.extra: list[dict[str, Any]] = []
         if r.random() < 0.55:
-            self.extra.append({"id": f"{self.pslug}-community-trust", "name": f"{self.place} Community Health NHS Trust",
-                               "kind": "nhs-trust"})
+            self.extra.append({"id": f"{self.pslug}-community-trust",
+                               "name": f"{self.place} Community Health NHS Trust", "kind": "nhs-trust"})
         if r.random() < 0.25:
             self.extra.append({"id": f"{self.pslug}-cvs", "name": f"{self.place} Council for Voluntary Service",
                                "kind": "voluntary-sector"})
         self.current = [self.council["id"], self.nhs["id"]] + [p["id"] for p in self.extra]
-        self.statutory = [self.council["id"], self.nhs["id"]] + [p["id"] for p in self.extra if p["kind"] == "nhs-trust"]
+        self.statutory = [self.council["id"], self.nhs["id"]]
+        self.statutory += [p["id"] for p in self.extra if p["kind"] == "nhs-trust"]
         # everything current is agreed after reaffirmation, so by every current party
-        self.settled = max(self.nhs_reaffirmed, self.commences)
+        self.settled = max(dt.date.fromisoformat(self.nhs_reaffirmed), self.commences)
         self._bodies()
         self._routes_and_protocols()
         self._posts()
@@ -321,10 +329,10 @@ class Agreement:
         }
         self.bodies = [self.board]
         self.subboards: list[dict[str, Any]] = []
-        n_sub = r.randint(1, 4) * self.scale
-        chosen = [SERVICES[(i * 5 + self.index) % len(SERVICES)] for i in range(n_sub)]
-        for i, (service, _group) in enumerate(chosen):
-            suffix = f"-{i + 1}" if self.scale > 1 else ""
+        n_sub = self.sizes["boards"]
+        chosen = [SERVICES[(i * 5 + self.index) % len(SERVICES)] for i in range(max(n_sub, 1))]
+        for i, (service, _group) in enumerate(chosen[:n_sub]):
+            suffix = f"-{i + 1}" if i >= len(SERVICES) else ""
             body = {
                 "id": f"{slug(service)}-board{suffix}",
                 "name": f"{service} commissioning board{suffix.replace('-', ' ')}",
@@ -349,8 +357,8 @@ class Agreement:
         self.route = {
             "id": "partnership-route",
             "covers": ["any"],
-            "agreed_on": agreed,
-            "agreed_by": [self.council["id"], self.old_nhs["id"] if self.reorg_on > agreed else self.nhs["id"]],
+            ("agreed_on", "re-agreed by every current party on reaffirmation"): days(self.settled, r.randint(0, 10)),
+            "agreed_by": list(self.current),
             "steps": [
                 {"body": self.board["id"], "within_days": r.choice([14, 21, 28]), "outcome": "agreement"},
                 {"body": "mediator", "within_days": r.choice([21, 28]), "outcome": "advisory"},
@@ -385,26 +393,27 @@ class Agreement:
              "agreed_on": days(self.settled, r.randint(0, 20)), "agreed_by": list(self.current),
              "review_on": D(dt.date(r.randint(2027, 2029), 3, 31))},
         ]
-        for kind, title in (("information-sharing", "Information sharing protocol"),
-                            ("performance-review", "Joint performance review protocol"),
-                            ("exit", "Exit and transfer protocol"), ("withdrawal", "Withdrawal protocol")):
-            if r.random() < 0.5:
-                self.protocols.append({"id": f"{kind}-protocol", "title": title, "kind": kind,
-                                       "agreed_on": agreed, "agreed_by": list(early_by),
-                                       "review_on": D(dt.date(r.randint(2027, 2029), 3, 31))})
+        optional = [("information-sharing", "Information sharing protocol"),
+                    ("performance-review", "Joint performance review protocol"),
+                    ("exit", "Exit and transfer protocol"), ("withdrawal", "Withdrawal protocol")]
+        for kind, title in r.sample(optional, min(self.sizes["protocols"], len(optional))):
+            self.protocols.append({"id": f"{kind}-protocol", "title": title, "kind": kind,
+                                   "agreed_on": agreed, "agreed_by": list(early_by),
+                                   "review_on": D(dt.date(r.randint(2027, 2029), 3, 31))})
 
     def _posts(self) -> None:
         r = self.rng
         self.posts: list[dict[str, Any]] = []
-        n = r.choice([1, 1, 2, 2, 3]) * self.scale
-        for i in range(n):
+        route_agreed = self.route[("agreed_on", "re-agreed by every current party on reaffirmation")]
+        for i in range(self.sizes["posts"]):
             council_title, nhs_title = POST_TITLES[(self.index + i) % len(POST_TITLES)]
-            suffix = f"-{i + 1}" if i >= len(POST_TITLES) or self.scale > 1 else ""
+            suffix = f"-{i + 1}" if i >= len(POST_TITLES) else ""
             pid = slug(council_title) + suffix
-            appointed = days(self.commences, r.randint(0, 3000))
+            # posts are filled after reaffirmation, under a protocol all their parties agreed first
+            proto_date = days(route_agreed, r.randint(0, 30))
+            appointed = days(proto_date, r.randint(1, 1500))
             proto_id = f"{pid}-protocol"
-            proto_date = self.early if appointed >= self.early else days(appointed, -30)
-            by = [self.council["id"], self.old_nhs["id"] if self.reorg_on > proto_date else self.nhs["id"]]
+            by = list(self.current)
             self.protocols.append({"id": proto_id, "title": f"Joint post protocol: {council_title}",
                                    "kind": "joint-post", "agreed_on": proto_date, "agreed_by": by,
                                    "review_on": D(dt.date(r.randint(2027, 2030), 3, 31))})
@@ -440,18 +449,19 @@ class Agreement:
                 "concerns_route": self.route["id"],
                 "appraisal": "joint",
                 "continuity": Folded(
-                    f"If the holder leaves or is withdrawn, the deputy {council_title.lower()} acts for the "
-                    f"council and the {nhs_title.lower()}'s deputy acts for the NHS until a new joint "
-                    f"appointment is made under {proto_id}."),
+                    f"If the holder leaves or is withdrawn, the council's deputy for the {council_title} role and "
+                    f"the NHS body's deputy for the {nhs_title} role act until a new joint appointment is made "
+                    f"under {proto_id}."),
             })
             self.posts.append(post)
 
     def _secondments(self) -> None:
         r = self.rng
         self.secondments: list[dict[str, Any]] = []
-        n = r.choice([0, 1, 2, 2, 3, 4]) * self.scale
-        for i in range(n):
-            employer, host = (self.council["id"], self.nhs["id"]) if i % 2 == 0 else (self.nhs["id"], self.council["id"])
+        for i in range(self.sizes["secondments"]):
+            employer, host = self.council["id"], self.nhs["id"]
+            if i % 2:
+                employer, host = host, employer
             staff = STAFF[(self.index + i) % len(STAFF)]
             self.secondments.append({
                 "id": f"{slug(staff)[:40].rstrip('-')}-{i + 1}",
@@ -463,15 +473,16 @@ class Agreement:
                 "day_to_day_manager": host,
                 "professional_line": employer,
                 "consulted_on": days(self.commences, -r.randint(30, 120)),
-                "on_return": f"Return to a post with {'the council' if employer == self.council['id'] else 'the NHS body'}"
+                "on_return": "Return to a post with "
+                             f"{'the council' if employer == self.council['id'] else 'the NHS body'}"
                              " on the terms of their contract",
             })
 
     def _pools(self) -> None:
         r = self.rng
         self.pools: list[dict[str, Any]] = []
-        for i in range(r.choice([1, 1, 2, 3])):
-            service = self.services[i % len(self.services)][0]
+        for i in range(self.sizes["pools"]):
+            service = self.services[i % len(self.services)][0] if i < len(self.services) else f"Fund {i + 1}"
             a = r.randint(2, 90) * 500_000
             b = r.randint(2, 90) * 500_000
             contributions = [{"party": self.council["id"], "amount": a}, {"party": self.nhs["id"], "amount": b}]
@@ -482,7 +493,7 @@ class Agreement:
                 total += c
             host = r.choice([self.council["id"], self.nhs["id"]])
             self.pools.append({
-                "id": f"{slug(service)}-pool",
+                "id": f"{slug(service)}-pool" + (f"-{i + 1}" if i >= len(SERVICES) else ""),
                 "host": host,
                 "manager": f"Pool manager ({'council' if host == self.council['id'] else 'NHS'} director of finance)",
                 "currency": "GBP",
@@ -498,7 +509,8 @@ class Agreement:
     def _rest(self) -> None:
         r = self.rng
         self.approvals = [
-            {"by": f"{self.place} Council cabinet", "kind": "board-resolution", "date": days(self.signed, -r.randint(3, 20))},
+            {"by": f"{self.place} Council cabinet", "kind": "board-resolution",
+             "date": days(self.signed, -r.randint(3, 20))},
             {"by": f"{self.old_nhs['name']} board", "kind": "board-resolution",
              "date": days(self.signed, -r.randint(3, 20))},
         ]
@@ -517,7 +529,7 @@ class Agreement:
                                        "about": "The single point of access and the care pathways"})
         groups = self.current
         self.outcomes = []
-        for i in range(r.randint(1, 4) * self.scale):
+        for i in range(self.sizes["outcomes"]):
             text, base, target = INDICATORS[(self.index + i) % len(INDICATORS)]
             self.outcomes.append({"indicator": text, "baseline": base, "target": target,
                                   "by": D(dt.date(r.randint(2027, 2030), 3, 31)), "agreed_by": list(groups)})
@@ -536,11 +548,11 @@ class Agreement:
                         ("overspend", "The pool manager reports to the board, which agrees a recovery plan.", 30),
                         ("funding-shortfall", "The board agrees which services are protected and for how long.", 45),
                         ("party-withdrawal", "The exit protocol and the dispute route apply.", 60)]
-        events += r.sample(extra_events, r.randint(1, len(extra_events)))
+        events += r.sample(extra_events, min(self.sizes["triggers"], len(extra_events)))
         self.triggers = [{"event": e, "response": resp, "decided_by": list(self.current), "within_days": d,
                           "route": self.route["id"]} for e, resp, d in events]
         self.lead_providers = []
-        for service, _group in self.services[: r.randint(0, len(self.services))]:
+        for service, _group in (self.services[: r.randint(0, len(self.services))] if self.subboards else []):
             self.lead_providers.append({"service": service, "provider": r.choice(self.statutory),
                                         "commissioned_by": r.choice(self.subboards)["id"]})
         self.exit = {"notice_days": r.choice([180, 365, 365]),
@@ -653,14 +665,14 @@ def _post(a: Agreement) -> dict[str, Any]:
 
 def _g_protocol_late(a: Agreement) -> None:
     post = _post(a)
-    proto = next(p for p in a.protocols if p["id"] == post["protocol"])
-    if isinstance(post["appointed_on"], Date):
-        proto["agreed_on"] = days(dt.date.fromisoformat(post["appointed_on"]), a.rng.randint(30, 400))
+    proto = next((p for p in a.protocols if p["id"] == post.get("protocol")), None)
+    if proto is not None and isinstance(post["appointed_on"], Date):
+        proto["agreed_on"] = days(post["appointed_on"], a.rng.randint(30, 400))
 
 
 def _g_no_protocol(a: Agreement) -> None:
-    post = _post(a)
-    a.protocols = [p for p in a.protocols if p["id"] != post.pop("protocol")]
+    gone = _post(a).pop("protocol", None)
+    a.protocols = [p for p in a.protocols if p["id"] != gone]
 
 
 def _g_unilateral(a: Agreement) -> None:
@@ -697,11 +709,11 @@ def _g_route_no_binding(a: Agreement) -> None:
 
 
 def _g_untimed_step(a: Agreement) -> None:
-    a.route["steps"][1].pop("within_days")
+    a.route["steps"][-1].pop("within_days", None)
 
 
 def _g_arbitration_costs(a: Agreement) -> None:
-    a.route["arbitration"].pop("costs")
+    a.route.get("arbitration", {}).pop("costs", None)
 
 
 def _g_slow_route(a: Agreement) -> None:
@@ -718,7 +730,7 @@ def _g_successors(a: Agreement) -> None:
 
 
 def _g_not_reaffirmed(a: Agreement) -> None:
-    a.nhs.pop("reaffirmed_on")
+    a.nhs.pop("reaffirmed_on", None)
 
 
 def _g_late_reaffirm(a: Agreement) -> None:
@@ -734,7 +746,7 @@ def _g_no_rating_trigger(a: Agreement) -> None:
 
 
 def _g_approval(a: Agreement) -> None:
-    a.approvals[-1].pop("date")
+    a.approvals[-1].pop("date", None)
 
 
 def _g_consultation(a: Agreement) -> None:
@@ -755,7 +767,7 @@ def _g_expired(a: Agreement) -> None:
 
 
 def _g_pool_manager(a: Agreement) -> None:
-    a.pools[0].pop("manager")
+    a.pools[0].pop("manager", None)
 
 
 def _g_pool_sum(a: Agreement) -> None:
@@ -763,7 +775,7 @@ def _g_pool_sum(a: Agreement) -> None:
 
 
 def _g_risk_share(a: Agreement) -> None:
-    a.pools[0].pop("risk_share")
+    a.pools[0].pop("risk_share", None)
 
 
 def _g_reporting(a: Agreement) -> None:
@@ -771,11 +783,11 @@ def _g_reporting(a: Agreement) -> None:
 
 
 def _g_variation(a: Agreement) -> None:
-    a.pools[0].pop("variation")
+    a.pools[0].pop("variation", None)
 
 
 def _g_secondment_line(a: Agreement) -> None:
-    a.rng.choice(a.secondments).pop("professional_line")
+    a.rng.choice(a.secondments).pop("professional_line", None)
 
 
 def _g_secondment_terms(a: Agreement) -> None:
@@ -783,20 +795,20 @@ def _g_secondment_terms(a: Agreement) -> None:
 
 
 def _g_secondee_consulted(a: Agreement) -> None:
-    a.rng.choice(a.secondments).pop("consulted_on")
+    a.rng.choice(a.secondments).pop("consulted_on", None)
 
 
 def _g_staff_plan(a: Agreement) -> None:
-    a.exit.pop("staff_plan")
+    a.exit.pop("staff_plan", None)
 
 
 def _g_quorum(a: Agreement) -> None:
-    a.board["quorum"].pop("per_party")
+    a.board["quorum"].pop("per_party", None)
 
 
 def _g_outcome_baseline(a: Agreement) -> None:
     for o in a.outcomes:
-        o.pop("baseline")
+        o.pop("baseline", None)
 
 
 def _g_review(a: Agreement) -> None:
@@ -804,7 +816,7 @@ def _g_review(a: Agreement) -> None:
 
 
 def _g_crisis(a: Agreement) -> None:
-    a.communication.pop("crisis_protocol")
+    a.communication.pop("crisis_protocol", None)
 
 
 def _g_clause(a: Agreement) -> None:
@@ -830,6 +842,52 @@ def _g_waiver(a: Agreement) -> None:
                       "approved_by": a.board["id"], "approved_on": D(dt.date(2024, 5, 1)),
                       "expires_on": D(dt.date(a.rng.choice([2025, 2027]), 3, 31))})
     _g_appraisal(a)
+
+
+def sparse(a: Agreement) -> None:
+    """An agreement as recorded early on: whole sections never written (like barking-dagenham-2001)."""
+    a.triggers = []
+    a.exit = {}
+    a.communication = {}
+    a.protocols = [p for p in a.protocols if p["kind"] != "communication"]
+    a.clauses = {k: v for k, v in a.clauses.items() if k in ("information_sharing", "audit")}
+    a.consultations = a.consultations[:1]
+    a.routes = a.routes[:1]
+    a.outcomes = [{k: v for k, v in o.items() if k not in ("baseline", "agreed_by")} for o in a.outcomes]
+    for pool in a.pools:
+        for key in ("variation", "risk_share"):
+            pool.pop(key, None)
+    a.review = {"every_months": 24}
+
+
+def _g_route_partial(a: Agreement) -> None:
+    a.route["covers"] = ["joint-post", "governance"]
+    a.routes = a.routes[:1]
+
+
+def _g_no_joint_body(a: Agreement) -> None:
+    for body in a.bodies:
+        body["members"] = [m for m in body["members"] if m["party"] != a.nhs["id"]] or body["members"]
+
+
+def _g_no_senior(a: Agreement) -> None:
+    for body in a.bodies:
+        for m in body["members"]:
+            m.pop("elected", None)
+            if "Chief" in m["role"] or "Leader" in m["role"]:
+                m["role"] = "Head of service"
+        body.pop("chair", None)
+
+
+def _g_waiver_unapproved(a: Agreement) -> None:
+    a.waivers.append({"rule": "JG404", "target": a.pools[0]["id"], "reason": "Annual reporting agreed locally."})
+    a.pools[0]["reporting"] = "annually"
+
+
+def _g_waiver_unused(a: Agreement) -> None:
+    a.waivers.append({"rule": "JG405", "target": a.pools[0]["id"], "reason": "Variation clause under negotiation.",
+                      "approved_by": a.board["id"], "approved_on": D(dt.date(2025, 6, 1)),
+                      "expires_on": D(dt.date(2027, 6, 1))})
 
 
 def _g_lead_provider(a: Agreement) -> None:
@@ -878,18 +936,30 @@ GAPS = [
     ("unsigned", _ALWAYS, _g_unsigned),
     ("no-aims", lambda a: a.jurisdiction == "england", _g_no_aims),
     ("waiver", lambda a: bool(a.posts), _g_waiver),
+    ("route-covers-part", lambda a: bool(a.pools), _g_route_partial),
+    ("no-joint-body", _ALWAYS, _g_no_joint_body),
+    ("no-senior-sponsor", _ALWAYS, _g_no_senior),
+    ("waiver-unapproved", _ALWAYS, _g_waiver_unapproved),
+    ("waiver-unused", lambda a: all("variation" in p for p in a.pools), _g_waiver_unused),
     ("lead-provider-uncommissioned", lambda a: bool(a.lead_providers), _g_lead_provider),
 ]
 
 
 def make(seed: int, index: int) -> tuple[str, list[str]]:
     """The text of agreement ``index`` (from 1) for ``seed``, and the gaps it was given."""
+    roll = random.Random(f"jointgov-bench-profile:{seed}:{index}").random()  # the same whatever the attempt
     for attempt in range(20):
         rng = random.Random(f"jointgov-bench:{seed}:{index}:{attempt}")
-        a = Agreement(rng, index)
-        roll = rng.random()
         gaps: list[str] = []
-        if roll >= 0.35:  # about a third are complete
+        if roll < 0.15:  # reconstructed from the record: short, with whole sections missing
+            a = Agreement(rng, index, sizes={"posts": rng.choice([1, 1, 2]), "secondments": rng.choice([0, 1]),
+                                             "boards": rng.choice([0, 1]), "pools": 1, "outcomes": 1,
+                                             "triggers": 0, "protocols": 0})
+            sparse(a)
+            gaps = ["sparse", *a.add_gaps(rng.choice([0, 1, 2]))]
+        else:
+            a = Agreement(rng, index)
+        if roll >= 0.45:  # about a third are complete (roll 0.15-0.45)
             gaps = a.add_gaps(rng.choice([1, 1, 2, 2, 3, 4, 5]))
             if rng.random() < 0.15:
                 a.use_unknowns()
@@ -908,12 +978,17 @@ def make(seed: int, index: int) -> tuple[str, list[str]]:
     return text, gaps  # practically unreachable: the last attempt is kept whatever its length
 
 
-def make_large(seed: int, scale: int = 60) -> str:
+LARGE = {"posts": 300, "secondments": 400, "boards": 120, "pools": 40, "outcomes": 150, "triggers": 4,
+         "protocols": 4}
+
+
+def make_large(seed: int) -> str:
     rng = random.Random(f"jointgov-bench-large:{seed}")
-    a = Agreement(rng, 0, scale=scale)
+    a = Agreement(rng, 0, sizes=LARGE)
     a.add_gaps(3)
-    return a.text([f"One very large agreement ({scale}x the usual posts, secondments, boards and outcomes):",
-                   "generated by bench/generate.py --large, for the benchmark's memory and time on one big file."])
+    counts = ", ".join(f"{v} {k}" for k, v in LARGE.items() if v > 10)
+    return a.text([f"One very large agreement ({counts}): generated by bench/generate.py --large,",
+                   "for the benchmark's time and memory on one big file."])
 
 
 def path_for(out: Path, index: int, count: int) -> Path:

@@ -277,7 +277,8 @@ def _money_and_staff(data: dict[str, Any]) -> Iterator[Fact]:
         contributions = [c for c in _list(pool.get("contributions")) if isinstance(c, dict)]
         total = _num(pool.get("total"))
         exact = _exact_sum(c.get("amount") for c in contributions)
-        summed = _num(float(exact)) if abs(exact) < 1e300 else None
+        whole = exact.denominator == 1
+        summed = _num(int(exact) if whole else float(exact)) if abs(exact) < 1e300 else None
         risk = pool.get("risk_share") if isinstance(pool.get("risk_share"), dict) else {}
         assert isinstance(risk, dict)
         yield _put({"type": "budget", "ptr": ptr}, id=pool.get("id"), host=pool.get("host"),

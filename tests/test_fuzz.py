@@ -3,7 +3,8 @@
 For every input (valid agreements from ``tests/strategies.py`` and hostile mutants of them):
 
 - ``Checker.check_bytes`` never raises (nothing is caught here: a traceback fails the test);
-- every finding has line >= 1 and column >= 1, and its line is at most the number of lines + 1;
+- every finding has line >= 1 and column >= 1, its line is at most the number of lines + 1 and its column
+  at most the length of that line + 1 (lines as an editor counts them);
 - a second run gives an identical result (same findings, order, messages, waived list);
 - no file is written: each example runs in a fresh working directory that stays empty, and the
   file an injected ``!!python/object/apply:os.system ["touch ..."]`` tag would create never appears.
@@ -133,17 +134,25 @@ def _scratch() -> Iterator[None]:
     assert not Path(MARKER).exists(), f"an injected tag ran a command: {MARKER} exists"
 
 
-_BREAKS = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_BREAKS = re.compile(r"\r\n|\r|\n")
 
 
-def line_count(raw: bytes) -> int:
-    """Lines in the input. Every YAML 1.1 line break counts (libyaml also breaks lines at U+0085, U+2028 and
-    U+2029, which editors do not: see ``test_unicode_line_separators_do_not_shift_lines``)."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    return len(_BREAKS.findall(text)) + 1
+def text_lines(raw: bytes) -> list[str]:
+    """The input's lines as an editor shows them: broken at CRLF, CR and LF only (not at U+0085, U+2028 or
+    U+2029, where libyaml also breaks lines), after a UTF-8 byte-order mark; bytes that are not UTF-8 replaced."""
+    return _BREAKS.split(raw.decode("utf-8", "replace").removeprefix("\ufeff"))
+
+
+def assert_located(raw: bytes, line: int, column: int, what: object) -> None:
+    """A position is on the input: line 1 to the number of lines + 1, column 1 to the line's length + 1.
+
+    The column bound counts the line's UTF-8 bytes: a column is in characters, except the JG001 of a NUL
+    byte, which counts bytes.
+    """
+    lines = text_lines(raw)
+    assert 1 <= line <= len(lines) + 1 and column >= 1, (what, len(lines))
+    width = len(lines[line - 1].encode("utf-8")) if line <= len(lines) else 0
+    assert column <= width + 1, (what, f"line {line} has {width} bytes")
 
 
 def _result(result: FileResult) -> dict[str, Any]:
@@ -164,10 +173,8 @@ def check_properties(checker: Checker, raw: bytes) -> FileResult:
     with _fresh_cwd():
         first = checker.check_bytes(raw, DISPLAY)
         second = checker.check_bytes(raw, DISPLAY)
-    limit = line_count(raw) + 1
     for finding in first.findings:
-        assert finding.line >= 1 and finding.column >= 1, finding
-        assert finding.line <= limit, (finding, limit)
+        assert_located(raw, finding.line, finding.column, finding)
         assert finding.path == DISPLAY, finding
     assert first.findings == sorted(first.findings)
     assert _result(second) == _result(first), "a second run gave a different result"
@@ -277,7 +284,7 @@ def test_hard_cases(checker: Checker, name: str) -> None:
 
 CLI_HARD = ("python-tag", "python-tag-on-section", "tag-directive", "alias-bomb", "merge-keys", "deep-flow",
             "long-string", "utf16", "invalid-utf8", "random-bytes", "control-chars", "truncated")
-"""The hard cases also given to the command line (with 8 generated mutants: 20 processes)."""
+"""The hard cases also given to the command line (with 8 generated mutants: 20 files, one process)."""
 
 
 def _saved_mutants(count: int) -> list[bytes]:
@@ -312,8 +319,7 @@ def test_command_line_on_mutants(tmp_path: Path) -> None:
     report = json.loads(proc.stdout)
     assert sorted(f["path"] for f in report["files"]) == sorted(files)
     for finding in report["findings"]:
-        lines = line_count(files[finding["path"]].read_bytes()) + 1
-        assert 1 <= finding["line"] <= lines and finding["column"] >= 1, finding
+        assert_located(files[finding["path"]].read_bytes(), finding["line"], finding["column"], finding)
     failing = [f for f in report["findings"] if f["severity"] in ("error", "warning")]
     assert proc.returncode == (1 if failing else 0), report["summary"]
     for entry in report["files"]:
@@ -343,3 +349,30 @@ OVERFLOW = ("jointgov: 1\nagreement: {id: a, title: T, jurisdiction: england}\n"
 # facts.py summed amounts mixing a float and an int beyond 1.8e308 (OverflowError): sums are exact fractions now
 def test_huge_whole_amount_beside_a_fraction(checker: Checker) -> None:
     check_properties(checker, OVERFLOW)
+
+
+# load.positions started lines at LF only: with CR line endings every position fell on line 1
+def test_unicode_line_separator_with_cr_line_endings(located: Any) -> None:
+    text = (BASE.replace("title: Example partnership", "title: 'a\u2028b'") + "jointgov: 1\n").replace("\n", "\r")
+    assert located(text, "JG0") == [("JG002", 13, 1)]
+
+
+# a reader error's position (libyaml: a byte offset) was read as a character index, with LF breaks only
+@pytest.mark.parametrize("raw", [
+    b"jointgov: 1\nx-a: \xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\nx-b: \x01\n",  # was reported at 4:3
+    b"jointgov: 1\rx-a: ee\rx-b: \x01\r",  # was reported at 1:26
+], ids=["after-multibyte", "cr-line-endings"])
+def test_control_character_is_located(located: Any, raw: bytes) -> None:
+    assert located(raw) == [("JG001", 3, 6)]
+
+
+def test_nul_byte_column_counts_characters(located: Any) -> None:
+    assert located("jointgov: 1\nx-a: éé\x00\n".encode()) == [("JG001", 2, 8)]
+
+
+@pytest.mark.parametrize("word", [".inf", "-.inf", ".nan", ".NaN"])
+def test_infinite_or_nan_money_is_a_schema_error(findings: Any, word: str) -> None:
+    text = BASE + f"pooled_budgets:\n  - id: pool\n    total: {word}\n"
+    [finding] = [f for f in findings(text) if f.rule_id.startswith("JG0")]
+    assert (finding.rule_id, finding.line, finding.column) == ("JG003", 15, 12)
+    assert f'got text "{word}"' in finding.message

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,7 +96,7 @@ def _decode(raw: bytes) -> tuple[str | None, Problem | None]:
     nul = raw.find(b"\x00")
     if nul >= 0:
         line = raw.count(b"\n", 0, nul) + 1
-        col = nul - (raw.rfind(b"\n", 0, nul) + 1) + 1
+        col = len(raw[raw.rfind(b"\n", 0, nul) + 1:nul].decode("utf-8", "replace")) + 1
         return None, ("JG001", line, col, "this is a binary file, not YAML text (NUL byte)", "")
     try:
         return raw.decode("utf-8-sig"), None
@@ -330,6 +331,7 @@ _SYNTAX = (  # (context starts with, problem starts with, plain words); "" match
 
 
 _YAML11_BREAKS = ("\x85", "\u2028", "\u2029")
+_EDITOR_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def positions(text: str) -> Callable[[Any], tuple[int, int]]:
@@ -341,13 +343,19 @@ def positions(text: str) -> Callable[[Any], tuple[int, int]]:
     """
     if not any(sep in text for sep in _YAML11_BREAKS):
         return lambda mark: (mark.line + 1, mark.column + 1)
-    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    at = line_col(text)
+    return lambda mark: at(mark.index)
 
-    def pos(mark: Any) -> tuple[int, int]:
-        line = bisect.bisect_right(starts, mark.index)
-        return line, mark.index - starts[line - 1] + 1
 
-    return pos
+def line_col(text: str) -> Callable[[int], tuple[int, int]]:
+    """Map a character index of *text* to a 1-based (line, column), lines broken at CRLF, CR or LF."""
+    starts = [0] + [m.end() for m in _EDITOR_BREAK.finditer(text)]
+
+    def at(index: int) -> tuple[int, int]:
+        line = bisect.bisect_right(starts, index)
+        return line, index - starts[line - 1] + 1
+
+    return at
 
 
 def syntax_error(exc: yaml.MarkedYAMLError, pos: Callable[[Any], tuple[int, int]] | None = None
@@ -414,9 +422,9 @@ def parse_text(text: str, limits: Limits = Limits()) -> Loaded:
         builder.problems.append(("JG001", *syntax_error(exc, pos), ""))
         builder.root = None
     except yaml.YAMLError as exc:  # reader errors (control characters) carry a position only
-        position = getattr(exc, "position", 0) or 0
-        line = text.count("\n", 0, position) + 1
-        col = position - (text.rfind("\n", 0, position) + 1) + 1
+        offset = getattr(exc, "position", 0) or 0  # libyaml counts bytes of the UTF-8 text
+        index = len(text.encode("utf-8")[:offset].decode("utf-8", "ignore"))
+        line, col = line_col(text)(index)
         reason = getattr(exc, "reason", None) or str(exc)
         builder.problems.append(("JG001", line, col, f"the file cannot be read as YAML: {reason}", ""))
         builder.root = None

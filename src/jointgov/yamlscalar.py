@@ -23,8 +23,6 @@ _INT = re.compile(r"^[-+]?[0-9][0-9_]*$")
 _HEX = re.compile(r"^0x[0-9a-fA-F_]+$")
 _OCT = re.compile(r"^0o[0-7_]+$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?$")
-_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
-_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 BARE_WORDS = frozenset(k for k in _BOOL if k.lower() in {"yes", "no", "on", "off"})
 """Plain scalars that YAML 1.1 reads as booleans although people mean words."""
 
@@ -47,11 +45,7 @@ def resolve_plain(text: str) -> Any:
         return int(text[2:].replace("_", ""), 8)
     if _FLOAT.match(text) and any(ch.isdigit() for ch in text):
         return float(text.replace("_", ""))
-    if _INF.match(text):
-        return float("-inf") if text.startswith("-") else float("inf")
-    if _NAN.match(text):
-        return float("nan")
-    return text
+    return text  # .inf and .nan stay text: no amount, share or count of an agreement is infinite or NaN
 
 
 def tag_message(tag: str) -> str:

@@ -366,8 +366,14 @@ def test_control_character_is_located(located: Any, raw: bytes) -> None:
     assert located(raw) == [("JG001", 3, 6)]
 
 
-def test_nul_byte_column_counts_characters(located: Any) -> None:
-    assert located("jointgov: 1\nx-a: éé\x00\n".encode()) == [("JG001", 2, 8)]
+@pytest.mark.parametrize(("raw", "where"), [
+    ("jointgov: 1\nx-a: éé\x00\n".encode(), (2, 8)),
+    (b"jointgov: 1\r\x00\nagreement:\r\n", (2, 1)),  # found by the 10,000-example run: lone CR, then NUL
+    (b"jointgov: 1\rx-a: caf\xe9\r", (2, 9)),  # not UTF-8, after a lone CR
+])
+def test_binary_and_encoding_errors_are_located_as_an_editor_shows_them(located: Any, raw: bytes,
+                                                                       where: tuple[int, int]) -> None:
+    assert located(raw) == [("JG001", *where)]
 
 
 @pytest.mark.parametrize("word", [".inf", "-.inf", ".nan", ".NaN"])

@@ -89,21 +89,24 @@ def escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
+def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
+    """(line, column) of a byte offset, as an editor shows it: characters, lines broken at CRLF, CR, LF."""
+    prefix = raw[:offset].decode("utf-8", "replace")
+    return line_col(prefix)(len(prefix))
+
+
 def _decode(raw: bytes) -> tuple[str | None, Problem | None]:
     """Decode UTF-8 (with or without a byte-order mark); anything else is a problem."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None, ("JG001", 1, 1, "the file is UTF-16 or UTF-32 text: save it as UTF-8", "")
     nul = raw.find(b"\x00")
     if nul >= 0:
-        line = raw.count(b"\n", 0, nul) + 1
-        col = len(raw[raw.rfind(b"\n", 0, nul) + 1:nul].decode("utf-8", "replace")) + 1
+        line, col = _byte_position(raw, nul)
         return None, ("JG001", line, col, "this is a binary file, not YAML text (NUL byte)", "")
     try:
         return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        start = raw.rfind(b"\n", 0, exc.start) + 1
-        col = len(raw[start:exc.start].decode("utf-8", "replace")) + 1
+        line, col = _byte_position(raw, exc.start)
         return None, (
             "JG001", line, col,
             f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x}): save it as UTF-8",

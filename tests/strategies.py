@@ -588,9 +588,9 @@ def _long(draw: Draw, text: str) -> str:
         return text.rstrip("\n") + "\nx-" + "k" * n + ": 1\n"
     if how == "comment":
         return text.rstrip("\n") + "\n# " + char * n + "\n"
-    if how == "title" and "  title: " in text:
-        lines = _lines(text)
-        i = next(k for k, line in enumerate(lines) if line.startswith("  title: "))
+    lines = _lines(text)
+    i = next((k for k, line in enumerate(lines) if line.startswith("  title: ")), None)
+    if how == "title" and i is not None:  # "  title: " can also stand mid-line in a mutant: look for a line
         lines[i] = "  title: " + "b" * n
         return "\n".join(lines)
     value = "x" + "b" * n if how == "plain" else '"' + char.replace("'", "\\'") * n + '"'

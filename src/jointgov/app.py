@@ -239,7 +239,8 @@ def explain(key: str, rules_dirs: Sequence[str] = (), out: TextIO | None = None)
     from jointgov.catalogue import load_catalogue
 
     out = out or sys.stdout
-    rule = load_catalogue(rules_dirs).by_key(key) or load_catalogue(rules_dirs).by_key(key.upper())
+    catalogue = load_catalogue(rules_dirs)
+    rule = catalogue.by_key(key) or catalogue.by_key(key.upper())
     if rule is None:
         raise ConfigError(f"unknown rule '{key}' (see 'jointgov rules')")
     out.write(f"{rule.id} {rule.name} ({rule.severity}, {rule.area})\n{rule.title}\n\n")

@@ -107,8 +107,7 @@ class Checker:
         loaded = parse_bytes(raw, self.options.limits)
         problems = list(loaded.problems)
         sound = False
-        if not any(p[0] in ("JG001",) for p in problems) and not (
-                loaded.data is None and problems):
+        if not any(p[0] == "JG001" for p in problems):  # unreadable: nothing to check the form of
             form, sound = check_form(loaded)
             problems.extend(form)
             sound = sound and not any(p[0] == "JG003" for p in problems)

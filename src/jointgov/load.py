@@ -393,16 +393,13 @@ def parse_text(text: str, limits: Limits = Limits()) -> Loaded:
                     or kind is yaml.AliasEvent:
                 ptr = builder.child_ptr()
                 if ptr is None:
-                    if kind is not yaml.ScalarEvent and kind is not yaml.AliasEvent:
-                        builder.key_event(event)
-                        # consume and discard the non-text key's subtree
-                        depth = 1
+                    builder.key_event(event)
+                    if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                        depth = 1  # consume and discard the non-text key's subtree
                         while depth:
                             inner = type(parser.get_event())
                             depth += inner in (yaml.MappingStartEvent, yaml.SequenceStartEvent)
                             depth -= inner in (yaml.MappingEndEvent, yaml.SequenceEndEvent)
-                    else:
-                        builder.key_event(event)
                     continue
                 if kind is yaml.ScalarEvent:
                     builder.scalar(event, ptr)

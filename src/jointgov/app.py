@@ -111,8 +111,10 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
         select: Iterable[str] = (), ignore: Iterable[str] = (), rules_dirs: Sequence[str] = (),
         reports: Iterable[str] = (), output: str | None = None, config_path: str | None = None,
         baseline: str | None = None, write_baseline: str | None = None, jobs: int | None = None,
-        out: TextIO | None = None, colour: bool | None = None) -> int:
-    """Check agreements and report; return the exit status."""
+        out: TextIO | None = None, colour: bool | None = None, simulate: bool = False,
+        scenario_dirs: Sequence[str] = ()) -> int:
+    """Check agreements and report; return the exit status (``simulate`` adds the stress scenarios to the
+    report; they do not change the exit status)."""
     from jointgov import baseline as baseline_mod
     from jointgov.catalogue import load_catalogue
     from jointgov.checker import Checker, Options
@@ -149,6 +151,10 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
         report.waived.extend(result.waived)
     report.findings.sort()
     report.waived.sort(key=lambda w: w.finding)
+    if simulate:
+        from jointgov.simulating import simulate_files, simulator
+
+        report.simulations = simulate_files(simulator(as_of, scenario_dirs, options.limits), files)
     if write_baseline:
         baseline_mod.write(write_baseline, report)
     baseline = baseline or config.baseline

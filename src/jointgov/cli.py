@@ -67,16 +67,47 @@ _FORMATS = click.Choice(["text", "json", "sarif", "junit", "github", "markdown",
 @click.option("--write-baseline", metavar="FILE", help="Record the current findings as a baseline.")
 @click.option("--jobs", "-j", type=int, default=None, metavar="N",
               help="Worker processes for many files (default: the number of cores; 1: none).")
+@click.option("--simulate", is_flag=True, help="Add the stress scenarios (jointgov simulate) to the report: "
+              "verdicts and worst-case days in the JSON, Markdown, HTML and text output.")
+@click.option("--scenarios", "scenario_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="With --simulate: an extra directory of scenario files.")
 def check(paths: tuple[str, ...], fmt: str | None, output: str | None, reports: tuple[str, ...],
           fail_on: str | None, as_of: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
           rules_dirs: tuple[str, ...], config_path: str | None, baseline: str | None,
-          write_baseline: str | None, jobs: int | None) -> None:
+          write_baseline: str | None, jobs: int | None, simulate: bool, scenario_dirs: tuple[str, ...]) -> None:
     """Check agreement files, or directories of *.yaml / *.yml files."""
     from jointgov.app import run
 
     _guarded(lambda: run(paths, fmt=fmt, fail_on=fail_on, as_of=as_of, select=select, ignore=ignore,
                          rules_dirs=rules_dirs, reports=reports, output=output, config_path=config_path,
-                         baseline=baseline, write_baseline=write_baseline, jobs=jobs))
+                         baseline=baseline, write_baseline=write_baseline, jobs=jobs, simulate=simulate,
+                         scenario_dirs=scenario_dirs))
+
+
+_VERDICT_FAIL = click.Choice(["undefined", "unbounded", "deadlock", "unilateral", "never"])
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--scenario", "names", multiple=True, metavar="NAME",
+              help="Run only this scenario (repeatable; default: all).")
+@click.option("--party", metavar="ID", help="Simulate for this party only (scenarios about a party).")
+@click.option("--post", metavar="ID", help="Simulate for this joint post only (scenarios about a post).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--output", "-o", metavar="FILE", help="Write the output to FILE (atomically) instead of stdout.")
+@click.option("--fail-on", type=_VERDICT_FAIL, default="undefined", show_default=True,
+              help="Exit 1 when a scenario's verdict is this or worse (unilateral > deadlock > unbounded > "
+                   "undefined).")
+@click.option("--as-of", metavar="DATE", help="Date the agreement is judged at (default: today).")
+@click.option("--scenarios", "scenario_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="An extra directory of scenario files.")
+def simulate(paths: tuple[str, ...], names: tuple[str, ...], party: str | None, post: str | None, fmt: str,
+             output: str | None, fail_on: str, as_of: str | None, scenario_dirs: tuple[str, ...]) -> None:
+    """Follow agreements through the stress scenarios (rating downgrade, reorganisation, ...)."""
+    from jointgov.simulating import run_simulate
+
+    _guarded(lambda: run_simulate(paths, names=names, party=party, post=post, fmt=fmt, fail_on=fail_on,
+                                  as_of=as_of, scenario_dirs=scenario_dirs, output=output))
 
 
 @main.group(invoke_without_command=True)

@@ -118,22 +118,48 @@ class Engine:
 
     def evaluate(self, facts: list[dict[str, Any]]) -> list[Firing]:
         """Run every rule over one document's facts and return what fired."""
-        self._firings, self._errors = [], []
-        self._host.jointgov_sink = self
+        try:
+            return self.open(facts)
+        finally:
+            self.close()
+
+    def open(self, facts: list[dict[str, Any]]) -> list[Firing]:
+        """Start a session: assert one document's facts and the end marker; return what fired.
+
+        The session's facts stay in working memory for ``add`` and ``remove``
+        until ``close``. One session at a time per process (one fixed sid).
+        """
         batch = [_to_engine(fact) for fact in facts]
         batch.append({"type": END_MARKER, "ptr": END_MARKER, "id": END_MARKER, "sid": _SID, "_": "_"})
+        return self._call("assert_facts", batch)
+
+    def add(self, fact: dict[str, Any]) -> list[Firing]:
+        """Assert one more fact into the open session; return the conditions it completed."""
+        return self._call("assert_fact", _to_engine(fact))
+
+    def remove(self, fact: dict[str, Any]) -> None:
+        """Retract a fact asserted with ``add`` (rules fired by the retraction are ignored)."""
+        self._call("retract_fact", _to_engine(fact))
+
+    def close(self) -> None:
+        """End the session: its working memory and state are deleted."""
+        try:
+            self._host.delete_state(self.name, _SID)
+        except Exception:  # pragma: no cover - nothing to delete after a failure
+            pass
+
+    def _call(self, method: str, payload: Any) -> list[Firing]:
+        self._firings, self._errors = [], []
+        self._host.jointgov_sink = self
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
-                self._host.assert_facts(self.name, batch)
+                getattr(self._host, method)(self.name, payload)
         except Exception as exc:
+            self.close()
             raise EngineError(f"the rule engine failed: {exc!r}") from exc
-        finally:
-            try:
-                self._host.delete_state(self.name, _SID)
-            except Exception:  # pragma: no cover - nothing to delete after a failure
-                pass
         if self._errors:
+            self.close()
             raise EngineError("; ".join(self._errors))
         return self._firings
 

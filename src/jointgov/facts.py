@@ -53,6 +53,9 @@ DERIVED: dict[str, str] = {
     "budget.balanced": "total is a number and the contributions add up to it (within 0.005)",
     "body.joint": "the body has members from every active party",
     "body.member_party_count": "how many different parties the body's members come from",
+    "body_party.*": "one fact per (body, member party): seats (sum of counts, when every member has one), "
+                    "other_seats, can_block (quorum.per_party >= 1, or the others' seats are fewer than "
+                    "quorum.min), majority (more seats than all the others)",
     "member.joint_body": "the member sits on a joint body",
     "outcome.agreed_by_all": "agreed_by holds every active party",
     "trigger.decided_by_all": "decided_by holds every active party",
@@ -203,7 +206,8 @@ def _agreeing(data: dict[str, Any], active: set[str]) -> Iterator[Fact]:
                    binding_end=bool(steps) and steps[-1].get("outcome") == "binding",
                    has_arbitrator=any(s.get("body") == "arbitrator" for s in steps),
                    arbitration_appointed_by=arbitration.get("appointed_by"),
-                   arbitration_rules=arbitration.get("rules"), arbitration_costs=arbitration.get("costs"))
+                   arbitration_rules=arbitration.get("rules"), arbitration_costs=arbitration.get("costs"),
+                   escalates_to=route.get("escalates_to"))
         for i, step in enumerate(_list(route.get("steps"))):
             if isinstance(step, dict):
                 yield _put({"type": "step", "ptr": f"{ptr}/steps/{i}"}, route=route.get("id"), route_ptr=ptr,
@@ -309,6 +313,7 @@ def _bodies(data: dict[str, Any], active: set[str]) -> Iterator[Fact]:
                 yield _put({"type": "member", "ptr": f"{ptr}/members/{i}"}, body=body.get("id"),
                            party=member.get("party"), role=member.get("role"), count=member.get("count"),
                            elected=member.get("elected") is True, joint_body=joint)
+        yield from _seats(ptr, body, members, quorum)
     for ptr, lead in _items(data, "lead_providers"):
         yield _put({"type": "lead_provider", "ptr": ptr}, service=lead.get("service"), provider=lead.get("provider"),
                    commissioned_by=lead.get("commissioned_by"))
@@ -318,6 +323,24 @@ def _bodies(data: dict[str, Any], active: set[str]) -> Iterator[Fact]:
     for ptr, item in _items(data, "consultations"):
         yield _put({"type": "consultation", "ptr": ptr}, consulted=item.get("with"), date=item.get("date"),
                    day=day(item.get("date")), about=item.get("about"))
+
+
+def _seats(ptr: str, body: dict[str, Any], members: list[dict[str, Any]], quorum: dict[str, Any]
+           ) -> Iterator[Fact]:
+    """One ``body_party`` fact per party with members on the body: its seats, and whether it can
+    block the quorum by staying away or outvote the others."""
+    counts = [m.get("count") for m in members]
+    known = all(isinstance(c, int) and not isinstance(c, bool) for c in counts)
+    total = sum(c for c in counts if isinstance(c, int)) if known else None
+    per_party, minimum = quorum.get("per_party"), quorum.get("min")
+    for party in sorted({str(m["party"]) for m in members if isinstance(m.get("party"), str)}):
+        seats = sum(m["count"] for m in members if m.get("party") == party) if known else None
+        others = total - seats if total is not None and seats is not None else None
+        blocks_min = isinstance(minimum, int) and others is not None and others < minimum
+        yield _put({"type": "body_party", "ptr": f"{ptr}#party={party}"}, body=body.get("id"), party=party,
+                   seats=seats, other_seats=others, per_party=per_party, quorum_min=minimum,
+                   can_block=(isinstance(per_party, int) and per_party >= 1) or blocks_min,
+                   majority=seats is not None and others is not None and seats > others)
 
 
 def _sections(data: dict[str, Any]) -> Iterator[Fact]:

@@ -207,6 +207,7 @@ REFERENCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("protocols/*/agreed_by/*", ("parties",)),
     ("dispute_routes/*/agreed_by/*", ("parties",)),
     ("dispute_routes/*/steps/*/body", ("governance_bodies",)),
+    ("dispute_routes/*/escalates_to", ("dispute_routes",)),
     ("secondments/*/employer", ("parties",)),
     ("secondments/*/host", ("parties",)),
     ("secondments/*/day_to_day_manager", ("parties",)),

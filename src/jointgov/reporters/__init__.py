@@ -97,6 +97,8 @@ class Report:
     """The repository root: SARIF and fingerprints use paths relative to it."""
     baseline_hidden: int = 0
     baseline_stale: int = 0
+    simulations: list[Any] = field(default_factory=list)
+    """``check --simulate``: one ``jointgov.simulate.FileSimulation`` per file (empty otherwise)."""
 
     def summary(self) -> dict[str, int]:
         """Findings counted by severity, every severity present (waived findings not counted)."""

@@ -10,7 +10,8 @@ from jointgov.reporters import Report
 
 
 def write(report: Report, out: TextIO, colour: bool = False) -> None:
-    """Write ``{"jointgov", "as_of", "files", "findings", "summary", "waived", "provenance"}`` as JSON."""
+    """Write ``{"jointgov", "as_of", "files", "findings", "summary", "waived", "provenance"}`` as JSON,
+    and ``simulations`` after ``check --simulate``."""
     document = {
         "jointgov": __version__,
         "as_of": report.as_of,
@@ -26,5 +27,9 @@ def write(report: Report, out: TextIO, colour: bool = False) -> None:
         "baseline": {"hidden": report.baseline_hidden, "stale": report.baseline_stale},
         "provenance": report.provenance(),
     }
+    if report.simulations:  # check --simulate
+        from jointgov.reporters.simulation import summary, to_json
+
+        document["simulations"] = {"summary": summary(report.simulations), "files": to_json(report.simulations)}
     json.dump(document, out, indent=2, ensure_ascii=False)
     out.write("\n")

@@ -1,0 +1,1 @@
+"""The built-in stress scenarios (data files; see docs/scenario-format.md)."""

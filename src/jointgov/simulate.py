@@ -1,0 +1,397 @@
+"""Pipeline stage for ``jointgov simulate``: follow an agreement through a stress scenario.
+
+Each scenario (``jointgov.scenarios``, loaded by ``jointgov.scenario``) is a state machine run on the rule
+engine. The engine holds the agreement's facts (the same facts the checker
+uses) for the whole file; each run adds ``affected`` facts (the parties the
+event concerns) and then the machine's state, a ``sim`` fact. The transitions
+whose conditions the new state completes fire; the first in the scenario's
+order is taken, its step is recorded, and the next state replaces the old one,
+until a transition leads to ``end``. This is what durable-rules' own
+statecharts compile to (a state-label fact plus conditions); driving one
+transition per assertion keeps every step observable, never consumes an event
+twice and never runs the engine's timer threads.
+
+Verdicts, worst first: unilateral, deadlock, unbounded, undefined; then
+resolved-jointly. A run's verdict is the worst a transition settled; with none,
+resolved-jointly if a transition reached a joint or binding decision, else
+undefined (nothing the scenario follows exists). A scenario's verdict is the
+worst of its runs (one per party, post or budget).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from jointgov import facts as facts_mod
+from jointgov.engine import Engine, Firing
+from jointgov.finding import ConfigError
+from jointgov.load import Limits, Loaded, parse_bytes
+from jointgov.scenario import END, Scenario, Transition, compile_transitions, digest
+from jointgov.validate import check_form
+
+VERDICTS = ("resolved-jointly", "undefined", "unbounded", "deadlock", "unilateral")
+"""In order of severity: a scenario's verdict is the worst of its runs."""
+RANK = {v: k for k, v in enumerate(VERDICTS)}
+MAX_TRANSITIONS = 200
+"""A run that takes more transitions than this is stopped as unbounded (scenario data that loops)."""
+
+
+@dataclass(frozen=True)
+class Cause:
+    """A field that caused a verdict, where it is (or would be) in the file."""
+
+    verdict: str
+    pointer: str
+    line: int
+    column: int
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a trace."""
+
+    number: int
+    stage: str
+    says: str
+    pointer: str
+    line: int
+    column: int
+    acting: str = ""
+    consent: str = ""
+    days: int | None = None
+    elapsed: int = 0
+    verdict: str = ""
+    untimed: bool = False
+    """The step should have a time limit and has none."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """The scenario followed for one subject (a party, a post, a budget)."""
+
+    subject: dict[str, str]
+    label: str
+    event: str
+    verdict: str
+    days: int
+    steps: tuple[Step, ...]
+    causes: tuple[Cause, ...]
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """A scenario's outcome in one agreement: the worst of its runs."""
+
+    name: str
+    title: str
+    event: str
+    verdict: str
+    runs: tuple[Run, ...]
+    note: str = ""
+    """Why the scenario did not apply (no joint post, no pooled budget ...); its verdict is then empty."""
+
+    @property
+    def worst(self) -> Run | None:
+        """The run that decided the verdict (the first of the worst)."""
+        return max(self.runs, key=lambda r: RANK[r.verdict], default=None)
+
+    @property
+    def days(self) -> int | None:
+        """Worst-case days to a joint decision (resolved-jointly), or the days of the worst run's path."""
+        if not self.runs:
+            return None
+        if self.verdict == "resolved-jointly":
+            return max(r.days for r in self.runs)
+        worst = self.worst
+        return worst.days if worst else None
+
+
+@dataclass
+class FileSimulation:
+    """Every scenario's result for one file, or why it could not be simulated."""
+
+    path: str
+    title: str = ""
+    sha256: str = ""
+    results: list[ScenarioResult] = field(default_factory=list)
+    error: str = ""
+    """Set when the file cannot be simulated (unreadable, or not a valid agreement)."""
+
+    def verdicts(self) -> list[str]:
+        """The verdicts of the scenarios that applied."""
+        return [r.verdict for r in self.results if r.verdict]
+
+
+class Simulator:
+    """Runs scenarios over agreements on one engine ruleset."""
+
+    def __init__(self, scenarios: list[Scenario], as_of: _dt.date, limits: Limits | None = None) -> None:
+        """Compile *scenarios* into one ruleset (registered once per process)."""
+        self.scenarios = scenarios
+        self.as_of = as_of
+        self.limits = limits or Limits()
+        self.table, conditions = compile_transitions(scenarios)
+        self.engine = Engine(f"scenarios-{digest(scenarios)}", conditions)
+        self._order = {(s.name, t.stage, t.index): n for n, (s, t) in enumerate(self.table)}
+
+    def simulate_file(self, path: str, display: str | None = None, **choose: Any) -> FileSimulation:
+        """Simulate the file at *path*; see ``simulate_bytes`` for *choose*."""
+        display = display or path
+        try:
+            with open(path, "rb") as handle:
+                raw = handle.read(self.limits.max_bytes + 1)
+        except OSError as exc:
+            return FileSimulation(display, error=f"cannot read the file: {exc.strerror}")
+        return self.simulate_bytes(raw, display, **choose)
+
+    def simulate_bytes(self, raw: bytes, display: str, names: tuple[str, ...] = (), party: str | None = None,
+                       post: str | None = None) -> FileSimulation:
+        """Run the scenarios *names* (default: all) for one agreement; *party*/*post* pick one subject."""
+        sha = hashlib.sha256(raw).hexdigest()
+        loaded = parse_bytes(raw, self.limits)
+        problems = list(loaded.problems)
+        sound = False
+        if not any(p[0] == "JG001" for p in problems):
+            form, sound = check_form(loaded)
+            problems.extend(form)
+        sim = FileSimulation(display, sha256=sha)
+        if not sound or not isinstance(loaded.data, dict):
+            first = sorted(problems, key=lambda p: (p[1], p[2]))[0] if problems else ("JG003", 1, 1, "invalid", "")
+            sim.error = (f"not a valid agreement, so it cannot be simulated: {display}:{first[1]}:{first[2]}: "
+                         f"{first[0]} {first[3]} (run jointgov check)")
+            return sim
+        head = loaded.data.get("agreement")
+        sim.title = str(head.get("title") or "") if isinstance(head, dict) else ""
+        facts = facts_mod.build(loaded.data, self.as_of)
+        _check_choice(facts, display, party, post)
+        chosen = [s for s in self.scenarios if not names or s.name in names]
+        self.engine.open(facts)
+        try:
+            for scenario in chosen:
+                sim.results.append(self._scenario(scenario, facts, loaded, display, party, post))
+        finally:
+            self.engine.close()
+        return sim
+
+    def _scenario(self, scenario: Scenario, facts: list[dict[str, Any]], loaded: Loaded, display: str,
+                  party: str | None, post: str | None) -> ScenarioResult:
+        subjects, note = _subjects(scenario, facts, party, post)
+        runs = tuple(_Machine(self, scenario, subject, facts, loaded, display).run() for subject in subjects)
+        verdict = max((r.verdict for r in runs), key=RANK.__getitem__, default="")
+        worst = max(runs, key=lambda r: RANK[r.verdict], default=None)
+        event = worst.event if worst else _event(scenario.event, {})
+        return ScenarioResult(scenario.name, scenario.title, event, verdict, runs, note)
+
+
+def _check_choice(facts: list[dict[str, Any]], display: str, party: str | None, post: str | None) -> None:
+    for kind, wanted in (("party", party), ("post", post)):
+        if wanted is None:
+            continue
+        ids = [f["id"] for f in facts if f["type"] == kind and "id" in f]
+        if wanted not in ids:
+            raise ConfigError(f"{display}: --{kind} {wanted}: no {kind} with that id (ids: {', '.join(ids) or 'none'})")
+
+
+def _subjects(scenario: Scenario, facts: list[dict[str, Any]], party: str | None, post: str | None
+              ) -> tuple[list[dict[str, Any]], str]:
+    """The subjects a scenario runs for, each a dict of the subject facts by type; or why there are none."""
+    parties = [f for f in facts if f["type"] == "party"]
+    posts = [f for f in facts if f["type"] == "post" and (post is None or f.get("id") == post)]
+    budgets = [f for f in facts if f["type"] == "budget"]
+
+    def default_parties(pool: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if party is not None:
+            return [p for p in pool if p.get("id") == party]
+        wanted = [p for p in pool if all(p.get(k) == v for k, v in scenario.parties.items())]
+        return wanted or pool  # no party of the wanted kind: every party in turn
+
+    if scenario.subject == "agreement":
+        return [{}], ""
+    if scenario.subject == "party":
+        chosen = default_parties([p for p in parties if p.get("active")])
+        return [{"party": p} for p in chosen], "" if chosen else "no active party"
+    if scenario.subject == "budget":
+        return [{"budget": b} for b in budgets], "" if budgets else "the agreement has no pooled budget"
+    out: list[dict[str, Any]] = []
+    for p in posts:
+        if scenario.subject == "post":
+            out.append({"post": p})
+            continue
+        pool = [q for q in parties if q.get("id") in p.get("parties", [])]
+        out.extend({"post": p, "party": q} for q in default_parties(pool))
+    if out:
+        return out, ""
+    return out, "the agreement has no joint post" if not posts else "no party of the post matches --party"
+
+
+def _event(template: str, subject: dict[str, Any]) -> str:
+    names = {"party": subject.get("party", {}).get("id", "a party"),
+             "post": subject.get("post", {}).get("title", "the joint post"),
+             "budget": subject.get("budget", {}).get("id", "the pooled budget")}
+    return re.sub(r"\{(party|post|budget)\}", lambda m: str(names[m.group(1)]), template)
+
+
+def _natural(ptr: str) -> tuple[Any, ...]:
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[/#]", ptr))
+
+
+class _Machine:
+    """One run of one scenario for one subject."""
+
+    def __init__(self, sim: Simulator, scenario: Scenario, subject: dict[str, Any], facts: list[dict[str, Any]],
+                 loaded: Loaded, display: str) -> None:
+        self.sim, self.scenario, self.subject, self.loaded, self.display = sim, scenario, subject, loaded, display
+        self.state: dict[str, Any] = {"type": "sim", "scenario": scenario.name}
+        for kind, fact in subject.items():
+            self.state[kind] = fact.get("id")
+        self.steps: list[Step] = []
+        self.causes: list[Cause] = []
+        self.verdicts: set[str] = set()
+        self.elapsed = 0
+        self.walked: set[str] = set()
+        self.affected = self._affected(facts)
+
+    def _affected(self, facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if "post" in self.subject:
+            ids = list(self.subject["post"].get("parties", []))
+        else:
+            ids = [f["id"] for f in facts if f["type"] == "party" and f.get("active") and "id" in f]
+        mine = self.subject.get("party", {}).get("id")
+        return [{"type": "affected", "ptr": f"#affected/{p}", "party": p,
+                 "disputing": self.scenario.disputing == "all" or p == mine} for p in ids]
+
+    def run(self) -> Run:
+        engine = self.sim.engine
+        for fact in self.affected:
+            engine.add(fact)
+        try:
+            stage, count = self.scenario.start, 0
+            while stage != END:
+                count += 1
+                if count > MAX_TRANSITIONS:
+                    self._cause("unbounded", "", f"the scenario took more than {MAX_TRANSITIONS} steps: it loops")
+                    break
+                state = dict(self.state, stage=stage, ptr=f"#sim/{count}")
+                firings = engine.add(state)
+                engine.remove(state)
+                transition, bound = self._choose(stage, firings)
+                bound.setdefault("sim", state)
+                for kind, fact in self.subject.items():
+                    bound.setdefault(kind, fact)
+                stage = self._take(transition, bound)
+        finally:
+            for fact in self.affected:
+                engine.remove(fact)
+        return self._result()
+
+    def _choose(self, stage: str, firings: list[Firing]) -> tuple[Transition, dict[str, dict[str, Any]]]:
+        best: tuple[int, tuple[Any, ...]] | None = None
+        chosen: Firing | None = None
+        for firing in firings:
+            scenario, transition = self.sim.table[firing.rule]
+            if scenario is not self.scenario or transition.stage != stage:
+                continue
+            key = (firing.rule, tuple(_natural(str(f.get("ptr", ""))) for f in firing.facts.values()))
+            if best is None or key < best:
+                best, chosen = key, firing
+        if chosen is None:  # the last transition of a stage has no condition: it always fires
+            raise RuntimeError(f"scenario {self.scenario.name}: stage {stage}: no transition fired")
+        return self.sim.table[chosen.rule][1], dict(chosen.facts)
+
+    def _take(self, t: Transition, bound: dict[str, dict[str, Any]]) -> str:
+        from jointgov.checker import _render
+
+        days: int | None = None
+        if t.days:
+            alias, _, name = t.days.partition(".")
+            value = bound.get(alias, {}).get(name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                days = value
+                self.elapsed += value
+            else:
+                ptr = _target(t.days, bound)
+                self._cause("unbounded", ptr, f"{_dotted(ptr)} is not set: this step has no time limit, so it "
+                            "may never end")
+        if self.state.get("route") and bound.get("step", {}).get("route") == self.state["route"]:
+            self.walked.add(str(self.state["route"]))  # a step of the current route was taken
+        says = _render(t.says, bound, {})
+        clause = t.clause or next((a for a in bound if a not in ("sim",)), "sim")
+        ptr = _target(clause, bound)
+        line, col = self.loaded.locations.at(ptr)
+        if t.verdict == "resolved-jointly":
+            self.verdicts.add("resolved-jointly")
+        elif t.verdict:
+            for expr in t.cause or (clause,):
+                self._cause(t.verdict, _target(expr, bound), says)
+        if says:
+            self.steps.append(Step(len(self.steps) + 1, t.stage, says, ptr, line, col, _render(t.acting, bound, {}),
+                                   _render(t.consent, bound, {}), days, self.elapsed, t.verdict,
+                                   bool(t.days) and days is None))
+        return self._apply(t, bound)
+
+    def _apply(self, t: Transition, bound: dict[str, dict[str, Any]]) -> str:
+        if t.set.get("joint"):
+            self.state["joint"] = True
+        if t.set.get("step") == "next":
+            self.state["step"] = int(self.state.get("step", 0)) + 1
+        if "route" in t.set:
+            alias, _, name = str(t.set["route"]).partition(".")
+            route = bound.get(alias, {}).get(name)
+            if isinstance(route, str):
+                ref = _target(t.set["route"], bound)
+                if route in self.walked:
+                    self._cause("unbounded", ref, f"{_dotted(ref)} sends the dispute back to route '{route}', "
+                                "which it has already been through: it can go round without end")
+                    return END
+                self.state.update(route=route, route_ref=ref, step=1)
+        return t.to
+
+    def _cause(self, verdict: str, ptr: str, message: str) -> None:
+        line, col = self.loaded.locations.at(ptr)
+        self.verdicts.add(verdict)
+        self.causes.append(Cause(verdict, ptr, line, col, _dotted(ptr), message))
+
+    def _result(self) -> Run:
+        worse = [v for v in self.verdicts if v not in ("gap", "resolved-jointly")]
+        if worse:
+            verdict = max(worse, key=RANK.__getitem__)
+        elif "resolved-jointly" in self.verdicts:
+            verdict = "resolved-jointly"
+        else:
+            verdict = "undefined"
+        causes = [c for c in self.causes if c.verdict == verdict or (verdict == "undefined" and c.verdict == "gap")]
+        causes = [Cause("undefined", c.pointer, c.line, c.column, c.field, c.message) if c.verdict == "gap" else c
+                  for c in causes]
+        subject = {k: str(v.get("id", "")) for k, v in self.subject.items()}
+        label = ", ".join(f"{k} {v}" for k, v in subject.items()) or "the agreement"
+        event = _event(self.scenario.event, self.subject)
+        return Run(subject, label, event, verdict, self.elapsed, tuple(self.steps), tuple(causes))
+
+
+SECTIONS = frozenset({"successors", "review", "exit", "communication", "clauses"})
+"""Facts that stand for a top-level section: an expression on one that is absent points where it would be."""
+
+
+def _target(at: str, bound: dict[str, dict[str, Any]]) -> str:
+    """The JSON pointer an at-expression names (``jointgov.checker``'s rule, plus absent sections)."""
+    from jointgov.checker import _target as target
+
+    alias = at.split(".", 1)[0].split("@", 1)[0]
+    if alias not in bound and alias in SECTIONS:
+        return "/" + at.replace(".", "/")
+    return target(at, bound)
+
+
+def _dotted(ptr: str) -> str:
+    """``/joint_posts/0/removal`` as ``joint_posts[0].removal`` (empty for the document)."""
+    out = ""
+    for part in ptr.split("#", 1)[0].split("/")[1:]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
+    return out

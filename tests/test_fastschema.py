@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from jointgov import _fast_agreement, _fast_rule
+from jointgov import _fast_agreement, _fast_rule, _fast_scenario
 from jointgov.catalogue import Catalogue, _rule_validator
 from jointgov.fastschema import fast_validator, schema_digest
 from jointgov.load import parse_bytes, parse_text
@@ -16,7 +16,8 @@ from jointgov.validate import _validator
 from tests.conftest import BASE, PROTOCOLS
 
 
-@pytest.mark.parametrize(("module", "name"), [(_fast_agreement, "agreement-1.json"), (_fast_rule, "rule-1.json")])
+@pytest.mark.parametrize(("module", "name"), [(_fast_agreement, "agreement-1.json"), (_fast_rule, "rule-1.json"),
+                                                    (_fast_scenario, "scenario-1.json")])
 def test_generated_validators_match_the_shipped_schemas(module: Any, name: str) -> None:
     assert module.SCHEMA_SHA256 == schema_digest(name), "stale: run python -m jointgov.fastschema"
 

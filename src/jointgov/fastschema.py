@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-TARGETS = {"agreement-1.json": "_fast_agreement", "rule-1.json": "_fast_rule"}
+TARGETS = {"agreement-1.json": "_fast_agreement", "rule-1.json": "_fast_rule", "scenario-1.json": "_fast_scenario"}
 _EXCEPTIONS = '''
 
 class JsonSchemaValueException(ValueError):

@@ -92,7 +92,11 @@ def _read(path: Path) -> tuple[dict[str, Any], Loaded]:
         raise ConfigError(f"{path}:{line}:{col}: invalid scenario file: {message}")
     if not isinstance(loaded.data, dict):
         raise ConfigError(f"{path}:1:1: invalid scenario file: expected a mapping")
-    errors = sorted(_validator().iter_errors(loaded.data), key=lambda e: list(map(str, e.absolute_path)))
+    from jointgov.fastschema import fast_validator
+
+    valid = fast_validator("scenario-1.json")(loaded.data)  # jsonschema only to say what is wrong
+    errors = [] if valid else sorted(_validator().iter_errors(loaded.data),
+                                     key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         err = errors[0]
         ptr = "".join(f"/{p}" for p in err.absolute_path)

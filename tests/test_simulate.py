@@ -1,0 +1,530 @@
+"""jointgov simulate: the known answers of ../shared/spec/scenarios.md, and each verdict on small agreements.
+
+Locations are exact: ``at(text, needle)`` is the line and column where *needle*
+starts in the agreement text, so each assertion names the clause it expects.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jointgov.finding import ConfigError
+from jointgov.scenario import load_scenarios
+from jointgov.simulate import FileSimulation, ScenarioResult, Simulator
+from tests.conftest import AS_OF, BASE, PROTOCOLS, SHARED
+
+
+@pytest.fixture(scope="module")
+def simulator() -> Simulator:
+    return Simulator(load_scenarios(), AS_OF)
+
+
+def at(text: str, needle: str) -> tuple[int, int]:
+    """Line and column (from 1) where *needle* first occurs in *text*."""
+    index = text.index(needle)
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def simulate(simulator: Simulator, text: str, **choose: object) -> FileSimulation:
+    result = simulator.simulate_bytes(text.encode(), "t.yaml", **choose)  # type: ignore[arg-type]
+    assert not result.error, result.error
+    return result
+
+
+def scenario(sim: FileSimulation, name: str) -> ScenarioResult:
+    return next(r for r in sim.results if r.name == name)
+
+
+def causes(result: ScenarioResult) -> list[tuple[int, int, str]]:
+    worst = result.worst
+    assert worst is not None
+    return [(c.line, c.column, c.field) for c in worst.causes]
+
+
+# ---------------------------------------------------------------- known answers (scenarios.md)
+
+def test_barking_2001_known_answers(simulator: Simulator) -> None:
+    sim = simulator.simulate_file(str(PROTOCOLS / "barking-dagenham-2001.yaml"))
+    rating = scenario(sim, "rating-downgrade")
+    assert rating.verdict == "unilateral"
+    assert causes(rating) == [(110, 7, "joint_posts[0].removal.decided_by")]
+    assert rating.worst is not None and rating.worst.label == "post ce-dss, party bd-pct"
+    assert [(s.stage, s.line, s.column, s.verdict) for s in rating.worst.steps] == [
+        ("trigger", 35, 1, "gap"), ("removal", 109, 5, "unilateral")]
+    assert "lbbd can withdraw the holder" in rating.worst.steps[1].says
+    reorganisation = scenario(sim, "reorganisation")
+    assert reorganisation.verdict == "undefined"
+    assert causes(reorganisation) == [(35, 1, "successors"), (35, 1, "triggers"), (35, 1, "dispute_routes")]
+    assert [r.label for r in reorganisation.runs] == ["party lbbd", "party bd-pct", "party nel-sha"]  # active only
+    assert {r.name: r.verdict for r in sim.results} == {
+        "rating-downgrade": "unilateral", "reorganisation": "undefined", "scope-change": "undefined",
+        "key-person-departure": "unilateral", "overspend": "undefined", "party-withdrawal": "undefined"}
+
+
+def test_glasgow_rating_downgrade_is_deadlock(simulator: Simulator) -> None:
+    sim = simulator.simulate_file(str(PROTOCOLS / "glasgow-joint-board.yaml"))
+    rating = scenario(sim, "rating-downgrade")
+    assert rating.verdict == "deadlock"
+    assert causes(rating) == [(179, 18, "dispute_routes[0].steps[0].outcome")]
+    # each NHS party of each post in turn: two in the learning disabilities post, one in the others
+    assert [r.label for r in rating.runs] == [
+        "post jgm-learning-disabilities, party nhs-gg", "post jgm-learning-disabilities, party gg-pct",
+        "post jgm-homelessness, party nhs-gg", "post jgm-drug-addiction, party nhs-gg"]
+    assert {r.verdict for r in rating.runs} == {"deadlock"}
+    step = rating.worst.steps[-1] if rating.worst else None
+    assert step is not None and step.untimed and (step.line, step.column) == (178, 9)
+    assert scenario(sim, "overspend").verdict == "" and scenario(sim, "overspend").note == (
+        "the agreement has no pooled budget")
+
+
+def test_remediated_resolves_every_scenario_jointly_with_days(simulator: Simulator) -> None:
+    sim = simulator.simulate_file(str(PROTOCOLS / "barking-dagenham-remediated.yaml"))
+    assert {r.name: (r.verdict, r.days) for r in sim.results} == {
+        "rating-downgrade": ("resolved-jointly", 126),  # trigger 28 + board 28 + mediator 28 + arbitrator 42
+        "reorganisation": ("resolved-jointly", 278),  # reaffirm 90 + trigger 90 + route 98
+        "scope-change": ("resolved-jointly", 154),  # trigger 56 + route 98
+        "key-person-departure": ("resolved-jointly", 112),  # trigger 14 + route 98
+        "overspend": ("resolved-jointly", 98),  # risk share agreed in advance; route 98
+        "party-withdrawal": ("resolved-jointly", 463),  # notice 365 + route 98
+    }
+    rating = scenario(sim, "rating-downgrade")
+    assert rating.worst is not None
+    assert [(s.days, s.elapsed) for s in rating.worst.steps] == [
+        (28, 28), (None, 28), (None, 28), (28, 56), (28, 84), (42, 126)]
+
+
+def test_barnsley_resolves_what_applies(simulator: Simulator) -> None:
+    sim = simulator.simulate_file(str(PROTOCOLS / "barnsley-2003.yaml"))
+    assert {r.name: r.verdict for r in sim.results} == {
+        "rating-downgrade": "", "reorganisation": "resolved-jointly", "scope-change": "resolved-jointly",
+        "key-person-departure": "", "overspend": "resolved-jointly", "party-withdrawal": "resolved-jointly"}
+
+
+# ---------------------------------------------------------------- small agreements, one verdict each
+
+POST = BASE + """\
+joint_posts:
+  - id: director
+    title: Joint director
+    employer: council
+    roles:
+      - party: council
+      - party: pct
+    removal:
+      decided_by: {deciders}
+      requires: [joint-review, dispute-route]
+    concerns_route: joint-route
+"""
+GOOD_ROUTE = """\
+dispute_routes:
+  - id: joint-route
+    covers: [joint-post]
+    steps:
+      - body: mediator
+        within_days: 30
+        outcome: advisory
+      - body: arbitrator
+        within_days: 40
+        outcome: binding
+"""
+
+
+def test_resolved_jointly(simulator: Simulator) -> None:
+    text = POST.format(deciders="[council, pct]") + GOOD_ROUTE
+    rating = scenario(simulate(simulator, text), "rating-downgrade")
+    assert (rating.verdict, rating.days, causes(rating)) == ("resolved-jointly", 70, [])
+    assert [(s.stage, (s.line, s.column)) for s in rating.runs[0].steps] == [
+        ("trigger", (1, 1)), ("removal", at(text, "removal:")), ("find-route", at(text, "joint-route")),
+        ("walk", at(text, "body: mediator")), ("walk", at(text, "body: arbitrator"))]
+
+
+def test_unilateral_removal_by_one_party(simulator: Simulator) -> None:
+    text = (POST.format(deciders="[council]") + GOOD_ROUTE).replace("requires: [joint-review, dispute-route]",
+                                                                    "requires: [notice]")
+    rating = scenario(simulate(simulator, text), "rating-downgrade")
+    assert rating.verdict == "unilateral"
+    assert causes(rating) == [(*at(text, "decided_by: [council]"), "joint_posts[0].removal.decided_by")]
+
+
+def test_one_party_deciding_after_the_dispute_route_is_not_unilateral(simulator: Simulator) -> None:
+    text = POST.format(deciders="[council]") + GOOD_ROUTE
+    assert scenario(simulate(simulator, text), "rating-downgrade").verdict == "resolved-jointly"
+
+
+def test_unilateral_without_removal_clause_the_employer_acts(simulator: Simulator) -> None:
+    text = BASE + """\
+joint_posts:
+  - id: director
+    title: Joint director
+    employer: council
+    roles:
+      - party: council
+      - party: pct
+"""
+    rating = scenario(simulate(simulator, text), "rating-downgrade")
+    assert rating.verdict == "unilateral"
+    assert causes(rating) == [(*at(text, "id: director"), "joint_posts[0].removal"),
+                              (*at(text, "council\n    roles"), "joint_posts[0].employer")]
+    # ... and without a single employer, nothing at all is said: undefined, located where it is missing
+    text = text.replace("employer: council", "employer: joint")
+    rating = scenario(simulate(simulator, text), "rating-downgrade")
+    assert rating.verdict == "undefined"
+    assert causes(rating) == [(1, 1, "triggers"), (*at(text, "id: director"), "joint_posts[0].removal"),
+                              (1, 1, "dispute_routes")]
+
+
+def test_deadlock_when_the_last_step_is_not_binding(simulator: Simulator) -> None:
+    text = POST.format(deciders="[council, pct]") + GOOD_ROUTE.replace("outcome: binding", "outcome: agreement")
+    rating = scenario(simulate(simulator, text), "rating-downgrade")
+    assert rating.verdict == "deadlock"
+    assert causes(rating) == [(*at(text, "agreement\n"), "dispute_routes[0].steps[1].outcome")]
+
+
+BOARD_ROUTE = """\
+governance_bodies:
+  - id: board
+    name: Joint board
+    members:
+      - party: council
+        count: 3
+      - party: pct
+        count: 2
+    quorum: {quorum}
+    decides_by: consensus
+dispute_routes:
+  - id: joint-route
+    covers: [any]
+    steps:
+      - body: board
+        within_days: 30
+        outcome: binding
+"""
+
+
+@pytest.mark.parametrize(("quorum", "verdict"), [
+    ("{per_party: 1}", "deadlock"),  # either party stays away: no quorum
+    ("{min: 4}", "deadlock"),  # without the council only 2 seats; without the PCT 3: fewer than 4
+    ("{min: 2}", "resolved-jointly"),  # either party alone can make a quorum of 2
+])
+def test_binding_body_that_cannot_reach_quorum_without_the_disputing_party(
+        simulator: Simulator, quorum: str, verdict: str) -> None:
+    text = POST.format(deciders="[council, pct]") + BOARD_ROUTE.format(quorum=quorum)
+    rating = scenario(simulate(simulator, text), "rating-downgrade")
+    assert rating.verdict == verdict
+    if verdict == "deadlock":
+        assert causes(rating) == [(*at(text, "quorum: "), "governance_bodies[0].quorum")]
+        assert "cannot reach its quorum while council stays away" in rating.runs[0].steps[-1].says
+
+
+def test_reorganisation_quorum_block_is_the_successor_of_the_subject_party(simulator: Simulator) -> None:
+    text = BASE + """\
+successors:
+  binding: true
+  reaffirm_within_days: 60
+governance_bodies:
+  - id: board
+    name: Joint board
+    members:
+      - party: council
+        count: 3
+      - party: pct
+        count: 1
+    quorum: {min: 3}
+    decides_by: consensus
+dispute_routes:
+  - id: joint-route
+    covers: [governance]
+    steps:
+      - body: board
+        within_days: 30
+        outcome: binding
+"""
+    result = scenario(simulate(simulator, text), "reorganisation")
+    # the council's successor can block (the PCT's single seat is short of 3); the PCT's cannot
+    assert [(r.label, r.verdict, r.days) for r in result.runs] == [
+        ("party council", "deadlock", 90), ("party pct", "resolved-jointly", 90)]
+    assert result.verdict == "deadlock"
+
+
+def test_binding_body_without_a_member_of_a_party_or_outvoting_it_is_unilateral(simulator: Simulator) -> None:
+    text = POST.format(deciders="[council, pct]") + BOARD_ROUTE.format(quorum="{min: 1}").replace(
+        "      - party: pct\n        count: 2\n", "")
+    rating = scenario(simulate(simulator, text), "rating-downgrade")
+    assert rating.verdict == "unilateral"
+    assert causes(rating) == [(*at(text, "board\n        within"), "dispute_routes[0].steps[0].body")]
+    text = POST.format(deciders="[council, pct]") + BOARD_ROUTE.format(quorum="{min: 1}").replace(
+        "consensus", "majority")
+    rating = scenario(simulate(simulator, text), "rating-downgrade")
+    assert rating.verdict == "unilateral"
+    assert causes(rating) == [(*at(text, "majority"), "governance_bodies[0].decides_by")]
+    assert "council holds 3 of its seats against 2" in rating.runs[0].steps[-1].says
+
+
+def test_unbounded_when_a_step_has_no_time_limit(simulator: Simulator) -> None:
+    text = POST.format(deciders="[council, pct]") + GOOD_ROUTE.replace("        within_days: 40\n", "")
+    rating = scenario(simulate(simulator, text), "rating-downgrade")
+    assert (rating.verdict, rating.days) == ("unbounded", 30)
+    assert causes(rating) == [(*at(text, "body: arbitrator"), "dispute_routes[0].steps[1].within_days")]
+
+
+ESCALATING = """\
+dispute_routes:
+  - id: joint-route
+    covers: [joint-post]
+    escalates_to: regional-route
+    steps:
+      - body: mediator
+        within_days: 30
+        outcome: advisory
+  - id: regional-route
+    covers: [governance]
+    escalates_to: {back}
+    steps:
+      - body: expert
+        within_days: 20
+        outcome: {outcome}
+"""
+
+
+def test_a_cycle_in_a_route_is_unbounded(simulator: Simulator) -> None:
+    text = POST.format(deciders="[council, pct]") + ESCALATING.format(back="joint-route", outcome="advisory")
+    rating = scenario(simulate(simulator, text), "rating-downgrade")
+    assert (rating.verdict, rating.days) == ("unbounded", 50)
+    assert causes(rating) == [(*at(text, "joint-route\n    steps:\n      - body: expert"),
+                               "dispute_routes[1].escalates_to")]
+    assert "already been through" in rating.runs[0].causes[0].message
+
+
+def test_escalation_to_a_binding_route_resolves_jointly(simulator: Simulator) -> None:
+    text = POST.format(deciders="[council, pct]") + ESCALATING.format(back="joint-route", outcome="binding")
+    rating = scenario(simulate(simulator, text), "rating-downgrade")
+    assert (rating.verdict, rating.days) == ("resolved-jointly", 50)
+
+
+def test_a_trigger_whose_route_does_not_exist_is_a_deadlock(simulator: Simulator) -> None:
+    text = BASE + """\
+joint_posts:
+  - id: director
+    title: Joint director
+    employer: joint
+    roles:
+      - party: council
+      - party: pct
+    removal:
+      decided_by: [council, pct]
+triggers:
+  - event: external-rating
+    decided_by: [council, pct]
+    within_days: 14
+    route: no-such-route
+"""
+    rating = scenario(simulate(simulator, text), "rating-downgrade")
+    assert (rating.verdict, rating.days) == ("deadlock", 14)
+    assert causes(rating) == [(*at(text, "no-such-route"), "triggers[0].route")]
+
+
+def test_two_posts_one_safe_one_not(simulator: Simulator) -> None:
+    text = BASE + """\
+joint_posts:
+  - id: safe
+    title: Safe post
+    employer: council
+    roles:
+      - party: council
+      - party: pct
+    removal:
+      decided_by: [council, pct]
+    concerns_route: joint-route
+  - id: exposed
+    title: Exposed post
+    employer: council
+    roles:
+      - party: council
+      - party: pct
+    removal:
+      decided_by: [pct]
+""" + GOOD_ROUTE
+    rating = scenario(simulate(simulator, text), "rating-downgrade")
+    assert rating.verdict == "unilateral"
+    assert [(r.label, r.verdict) for r in rating.runs] == [
+        ("post safe, party pct", "resolved-jointly"), ("post exposed, party pct", "unilateral")]
+    assert causes(rating) == [(*at(text, "decided_by: [pct]"), "joint_posts[1].removal.decided_by")]
+    assert rating.worst is not None and rating.worst.subject == {"post": "exposed", "party": "pct"}
+    safe = scenario(simulate(simulator, text, post="safe"), "rating-downgrade")
+    assert (safe.verdict, safe.days, [r.label for r in safe.runs]) == ("resolved-jointly", 70, [
+        "post safe, party pct"])
+
+
+def test_party_choice(simulator: Simulator) -> None:
+    text = POST.format(deciders="[council, pct]") + GOOD_ROUTE
+    rating = scenario(simulate(simulator, text, party="council"), "rating-downgrade")
+    assert [r.label for r in rating.runs] == ["post director, party council"]
+    with pytest.raises(ConfigError, match=r"--party nobody: no party with that id \(ids: council, pct\)"):
+        simulate(simulator, text, party="nobody")
+
+
+def test_trigger_decided_by_one_party_is_unilateral(simulator: Simulator) -> None:
+    text = BASE + """\
+triggers:
+  - event: scope-change
+    decided_by: [council]
+    within_days: 14
+"""
+    result = scenario(simulate(simulator, text), "scope-change")
+    assert result.verdict == "unilateral"
+    assert causes(result) == [(*at(text, "decided_by: [council]"), "triggers[0].decided_by")]
+
+
+def test_party_withdrawal_without_notice_or_joint_step_is_unilateral(simulator: Simulator) -> None:
+    text = BASE + "exit:\n  requires: [consultation]\n"
+    result = scenario(simulate(simulator, text), "party-withdrawal")
+    assert result.verdict == "unilateral"
+    assert causes(result) == [(*at(text, "exit:"), "exit.notice_days"), (*at(text, "requires"), "exit.requires")]
+
+
+def test_not_a_valid_agreement_is_not_simulated(simulator: Simulator) -> None:
+    result = simulator.simulate_bytes(b"jointgov: 1\nagreement: [\n", "bad.yaml")
+    assert result.results == [] and result.error.startswith("not a valid agreement")
+    assert "bad.yaml:3:1: JG001" in result.error
+
+
+def test_repeat_runs_are_identical_and_leave_the_checker_alone(simulator: Simulator, checker) -> None:  # type: ignore[no-untyped-def]
+    path = str(PROTOCOLS / "barking-dagenham-2001.yaml")
+    before = checker.check_file(path).findings
+    first = simulator.simulate_file(path)
+    assert checker.check_file(path).findings == before
+    assert simulator.simulate_file(path) == first
+
+
+# ---------------------------------------------------------------- scenarios are data
+
+def test_scenario_evidence_quotes_are_exact() -> None:
+    seeds = {p.name: " ".join(p.read_text().split()) for p in (SHARED / "seeds").iterdir()}
+    for item in [e for s in load_scenarios() for e in s.evidence]:
+        position = 0
+        for part in (" ".join(p.split()) for p in item["quote"].split("...")):
+            found = seeds[item["source"]].find(part.strip(), position)
+            assert found >= 0, f"{part!r} is not in {item['source']}"
+            position = found
+
+
+def test_builtin_scenarios_are_the_six_of_the_spec_in_order() -> None:
+    assert [s.name for s in load_scenarios()] == [
+        "rating-downgrade", "reorganisation", "scope-change", "key-person-departure", "overspend",
+        "party-withdrawal"]
+
+
+CUSTOM = """\
+scenario: crisis-statement
+title: A crisis needs a joint public statement
+event: a crisis breaks and the parties must speak with one voice
+subject: agreement
+start: protocol
+stages:
+  protocol:
+    - when:
+        - communication: {crisis_protocol: {exists: true}}
+      says: "the crisis protocol '{communication.crisis_protocol}' governs the statement"
+      clause: communication.crisis_protocol
+      verdict: resolved-jointly
+      to: end
+    - says: "no crisis protocol"
+      clause: document.communication
+      verdict: gap
+      to: end
+"""
+
+
+def test_a_user_scenario_runs_beside_the_builtin_ones(tmp_path: Path) -> None:
+    (tmp_path / "crisis.yaml").write_text(CUSTOM)
+    sim = Simulator(load_scenarios([tmp_path]), AS_OF)
+    result = scenario(simulate(sim, BASE), "crisis-statement")
+    assert (result.verdict, causes(result)) == ("undefined", [(1, 1, "communication")])
+    text = BASE + "protocols:\n  - id: crisis\n    title: Crisis\ncommunication:\n  crisis_protocol: crisis\n"
+    assert scenario(simulate(sim, text), "crisis-statement").verdict == "resolved-jointly"
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("start: protocol", "start: nowhere", "crisis.yaml:5:8: start: no stage 'nowhere'"),
+    ("      to: end\n    - says: \"no", "      to: elsewhere\n    - says: \"no",
+     "crisis.yaml:8:7: to: no stage 'elsewhere' (stages: protocol, walk, or end)"),
+    ("      to: end\n    - says: \"no crisis protocol\"", "      to: end\n    - when: [{document: {}}]\n"
+     "      says: \"no crisis protocol\"", "crisis.yaml:14:7: stage 'protocol': the last transition must have no"),
+    ("    - when:\n        - communication: {crisis_protocol: {exists: true}}\n      says", "    - says",
+     "crisis.yaml:8:7: stage 'protocol': only the last transition may have no 'when'"),
+    ("verdict: gap", "verdict: maybe",
+     "crisis.yaml:16:16: invalid scenario file: stages.protocol.1.verdict: 'maybe' is not one of"),
+    ("{crisis_protocol: {exists: true}}", "{crisis_protocol: {sort_of: true}}",
+     "crisis.yaml:8:7: stage 'protocol': crisis_protocol: unknown test 'sort_of'"),
+])
+def test_broken_scenario_files_are_located(tmp_path: Path, old: str, new: str, message: str) -> None:
+    assert old in CUSTOM
+    (tmp_path / "crisis.yaml").write_text(CUSTOM.replace(old, new, 1))
+    with pytest.raises(ConfigError) as info:
+        Simulator(load_scenarios([tmp_path]), AS_OF)
+    assert f"{tmp_path}/{message}" in str(info.value)
+
+
+# ---------------------------------------------------------------- the command
+
+def _cli(*args: str) -> tuple[int, str, str]:
+    from click.testing import CliRunner
+
+    from jointgov.cli import main
+
+    result = CliRunner().invoke(main, ["simulate", *args, "--as-of", "2026-11-23"])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_cli_exit_status_follows_the_verdicts() -> None:
+    remediated = str(PROTOCOLS / "barking-dagenham-remediated.yaml")
+    glasgow = str(PROTOCOLS / "glasgow-joint-board.yaml")
+    assert _cli(remediated)[0] == 0
+    assert _cli(str(PROTOCOLS / "barking-dagenham-2001.yaml"))[0] == 1
+    assert _cli(glasgow)[0] == 1
+    assert _cli(glasgow, "--fail-on", "unilateral")[0] == 0  # deadlocks only
+    assert _cli(glasgow, "--fail-on", "never")[0] == 0
+    code, _, err = _cli(glasgow, "--scenario", "meteor-strike")
+    assert code == 2 and "--scenario: no scenario 'meteor-strike' (scenarios: rating-downgrade," in err
+    code, _, err = _cli(glasgow, "--party", "nobody")
+    assert code == 2 and "--party nobody: no party with that id (ids: glasgow-council, nhs-gg, gg-pct)" in err
+    assert _cli(glasgow, "--fail-on", "sometimes")[0] == 2
+    assert _cli("no/such/file.yaml")[0] == 2
+
+
+def test_cli_text_output_names_the_causes_with_file_line_column() -> None:
+    path = str(PROTOCOLS / "barking-dagenham-2001.yaml")
+    code, out, _ = _cli(path, "--scenario", "rating-downgrade")
+    assert code == 1
+    assert "  rating-downgrade: unilateral · no joint decision\n" in out
+    assert (f"      {path}:110:7: joint_posts[0].removal.decided_by: lbbd can withdraw the holder of 'Chief Executive "
+            "of the PCT and Director of Social Services' without bd-pct, and removal.requires has neither "
+            "joint-review nor dispute-route\n") in out
+    assert out.endswith("1 scenario results in 1 file, as of 2026-11-23: 1 unilateral\n")
+
+
+def test_cli_json_output(tmp_path: Path) -> None:
+    target = tmp_path / "sim.json"
+    code, out, _ = _cli(str(PROTOCOLS / "barking-dagenham-remediated.yaml"), "--format", "json", "-o", str(target))
+    assert code == 0 and out == ""
+    import json
+
+    doc = json.loads(target.read_text())
+    assert doc["summary"]["resolved-jointly"] == 6 and doc["as_of"] == "2026-11-23"
+    scenarios = doc["files"][0]["scenarios"]
+    assert [(s["name"], s["verdict"], s["days"]) for s in scenarios] == [
+        ("rating-downgrade", "resolved-jointly", 126), ("reorganisation", "resolved-jointly", 278),
+        ("scope-change", "resolved-jointly", 154), ("key-person-departure", "resolved-jointly", 112),
+        ("overspend", "resolved-jointly", 98), ("party-withdrawal", "resolved-jointly", 463)]
+    step = scenarios[0]["runs"][0]["steps"][-1]
+    assert (step["line"], step["column"], step["elapsed"], step["verdict"]) == (177, 9, 126, "resolved-jointly")
+
+
+def test_cli_invalid_agreement_fails(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("jointgov: 1\nagreement: {id: x}\n")
+    code, out, _ = _cli(str(bad))
+    assert code == 1 and "cannot simulate: not a valid agreement" in out

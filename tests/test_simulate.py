@@ -9,11 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from jointgov.finding import ConfigError
 from jointgov.scenario import load_scenarios
 from jointgov.simulate import FileSimulation, ScenarioResult, Simulator
 from tests.conftest import AS_OF, BASE, PROTOCOLS, SHARED
+from tests.strategies import agreement_data, dump, mutants
 
 
 @pytest.fixture(scope="module")
@@ -528,3 +530,38 @@ def test_cli_invalid_agreement_fails(tmp_path: Path) -> None:
     bad.write_text("jointgov: 1\nagreement: {id: x}\n")
     code, out, _ = _cli(str(bad))
     assert code == 1 and "cannot simulate: not a valid agreement" in out
+
+
+# ---------------------------------------------------------------- any agreement, any damage: never a traceback
+
+_PROPERTY = settings(max_examples=40, deadline=None, derandomize=True, database=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+def _sound(sim: FileSimulation, text: bytes) -> None:
+    lines = text.count(b"\n") + 1
+    for result in sim.results:
+        assert result.verdict in ("", "resolved-jointly", "undefined", "unbounded", "deadlock", "unilateral")
+        assert bool(result.verdict) == bool(result.runs) and bool(result.note) == (not result.runs)
+        for run in result.runs:
+            assert (run.verdict == "resolved-jointly") == (run.causes == ())
+            for item in (*run.steps, *run.causes):
+                assert 1 <= item.line <= lines and item.column >= 1
+
+
+@_PROPERTY
+@given(agreement_data())
+def test_generated_agreements_simulate_soundly(simulator: Simulator, data: dict[str, object]) -> None:
+    raw = dump(data).encode("utf-8")
+    first = simulator.simulate_bytes(raw, "g.yaml")
+    assert first.error == "" and len(first.results) == 6
+    _sound(first, raw)
+    assert simulator.simulate_bytes(raw, "g.yaml") == first
+
+
+@_PROPERTY
+@given(mutants())
+def test_damaged_agreements_never_raise(simulator: Simulator, raw: bytes) -> None:
+    result = simulator.simulate_bytes(raw, "m.yaml")
+    assert result.error or len(result.results) == 6
+    _sound(result, raw)

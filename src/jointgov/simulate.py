@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from jointgov import facts as facts_mod
@@ -98,8 +98,9 @@ class ScenarioResult:
 
     @property
     def worst(self) -> Run | None:
-        """The run that decided the verdict (the first of the worst)."""
-        return max(self.runs, key=lambda r: RANK[r.verdict], default=None)
+        """The run that decided the verdict: the worst, and of those the longest path (for a scenario resolved
+        jointly, the run that sets the worst-case days); the first in subject order on a tie."""
+        return max(self.runs, key=lambda r: (RANK[r.verdict], r.days), default=None)
 
     @property
     def days(self) -> int | None:
@@ -184,9 +185,9 @@ class Simulator:
         subjects, note = _subjects(scenario, facts, party, post)
         runs = tuple(_Machine(self, scenario, subject, facts, loaded, display).run() for subject in subjects)
         verdict = max((r.verdict for r in runs), key=RANK.__getitem__, default="")
-        worst = max(runs, key=lambda r: RANK[r.verdict], default=None)
-        event = worst.event if worst else _event(scenario.event, {})
-        return ScenarioResult(scenario.name, scenario.title, event, verdict, runs, note)
+        result = ScenarioResult(scenario.name, scenario.title, _event(scenario.event, {}), verdict, runs, note)
+        worst = result.worst
+        return replace(result, event=worst.event) if worst else result
 
 
 def _check_choice(facts: list[dict[str, Any]], display: str, party: str | None, post: str | None) -> None:

@@ -5,7 +5,10 @@ make a request (a Content-Security-Policy in the page forbids them too). Every
 value taken from an agreement is escaped by Jinja's autoescaping. The content is
 built by :mod:`jointgov.reporters.markdown` (the view both human-readable reports
 share) plus the crosswalk from each lesson or regulation to the rules that apply
-it and their result for each agreement.
+it and their result for each agreement. After ``check --simulate`` the page also has
+a "Stress scenarios" section (after the summary): each scenario's verdict, in words
+and colour, what decides it, and the trace of every verdict short of a joint decision;
+its CSS is only included then, so pages without it are unchanged.
 """
 
 from __future__ import annotations

@@ -6,19 +6,26 @@ grouped by area and rule. Every value taken from an agreement or the catalogue
 is escaped by the template environment itself (``finalize``), so a party name or
 title holding ``|``, `````, ``*``, ``_``, ``<`` or ``>`` cannot break a table or
 inject markup. The output is deterministic: no clock, only the report's data.
+
+After ``check --simulate`` both reports also have a "Stress scenarios" section, built
+from ``Report.simulations`` into one :class:`StressView` per file (``stress``); without
+it the section, and everything else, is as before.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import jinja2
 
 from jointgov import __version__
 from jointgov.finding import Finding
 from jointgov.reporters import AREAS, Report, RuleInfo, Waived
+
+if TYPE_CHECKING:
+    from jointgov.simulate import FileSimulation, Run, ScenarioResult, Step
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|&~#])")
 _BREAKS = re.compile(r"\s*[\r\n]+\s*")
@@ -54,6 +61,51 @@ class Agreement:
     verdict: str
     status: str
     """``fail``, ``broken`` (its form must be fixed first), ``warn`` or ``pass``."""
+
+
+@dataclass
+class Located:
+    """A clause a scenario's verdict turns on: ``path:line:col``, the field (dotted) and what it says."""
+
+    where: str
+    field: str
+    message: str
+
+
+@dataclass
+class ScenarioView:
+    """What the human-readable reports say of one scenario in one agreement."""
+
+    name: str
+    title: str
+    verdict: str
+    """The verdict, or ``not applicable``."""
+    status: str
+    """The verdict as a class name: the verdict, or ``not-applicable``."""
+    days: str
+    note: str
+    event: str
+    label: str
+    """The subject of the run shown (the worst run; for resolved-jointly, the longest)."""
+    causes: list[Located]
+    """What decides a verdict other than resolved-jointly; for resolved-jointly, the step that settles it."""
+    steps: int
+    trace: tuple[Step, ...]
+    """The worst run's steps, for a verdict other than resolved-jointly (empty otherwise)."""
+    others: list[str]
+    """The other runs and their verdicts, for a verdict other than resolved-jointly."""
+
+
+@dataclass
+class StressView:
+    """The stress scenarios of one input file, numbered as its agreement is in the report."""
+
+    anchor: str
+    number: int
+    title: str
+    path: str
+    error: str
+    scenarios: list[ScenarioView]
 
 
 def sentence(text: str) -> str:
@@ -129,6 +181,12 @@ def _finalize(value: object) -> str:
     return value if isinstance(value, _Escaped) else escape(value).strip()
 
 
+def _span(value: object) -> _Escaped:
+    """*value* as a code span when it can be one (no backtick, pipe or line break), else escaped text."""
+    text = str(value)
+    return _Escaped(f"`{text}`" if CODE_SPAN.fullmatch(f"`{text}`") else escape(text))
+
+
 def _code(value: object) -> _Escaped:
     """Catalogue text with its `code spans` kept as code and everything else escaped."""
     parts = CODE_SPAN.split(_BREAKS.sub(" ", str(value)).strip())
@@ -144,6 +202,7 @@ def environment(autoescape: bool) -> jinja2.Environment:
     env.filters["plural"] = _plural
     env.filters["sentence"] = sentence
     env.filters["code"] = _code
+    env.filters["span"] = _span
     env.filters["source"] = source
     return env
 
@@ -158,16 +217,74 @@ def headline(statuses: list[str]) -> str:
     return ", ".join(p for p in parts if p)
 
 
+def _scenario(result: ScenarioResult, path: str) -> ScenarioView:
+    from jointgov.reporters.simulation import days_text
+
+    def located(line: int, column: int, field: str, message: str) -> Located:
+        return Located(f"{path}:{line}:{column}", field, message)
+
+    def run_line(run: Run) -> str:
+        return f"{run.label}: {run.verdict}" + (f", {run.days} days" if run.verdict == "resolved-jointly" else "")
+
+    verdict = result.verdict
+    if not verdict:
+        return ScenarioView(result.name, result.title, "not applicable", "not-applicable", days_text(result),
+                            result.note, result.event, "", [], 0, (), [])
+    if verdict == "resolved-jointly":
+        run = max(result.runs, key=lambda r: r.days)
+        settled = [s for s in run.steps if s.verdict == verdict][-1:]
+        causes = [located(s.line, s.column, "", s.says) for s in settled]
+        return ScenarioView(result.name, result.title, verdict, verdict, days_text(result), result.note, run.event,
+                            run.label, causes, len(run.steps), (), [])
+    worst = result.worst
+    assert worst is not None
+    causes = [located(c.line, c.column, c.field, c.message) for c in worst.causes]
+    if not causes:  # no clause recorded: the steps that settled the verdict
+        causes = [located(s.line, s.column, "", s.says) for s in worst.steps if s.verdict == verdict]
+    return ScenarioView(result.name, result.title, verdict, verdict, days_text(result), result.note, worst.event,
+                        worst.label, causes, len(worst.steps), worst.steps,
+                        [run_line(r) for r in result.runs if r is not worst])
+
+
+def stress(report: Report, views: list[Agreement]) -> list[StressView]:
+    """One :class:`StressView` per simulated file (``check --simulate``), titled and numbered as its agreement."""
+    numbered: dict[str, tuple[int, Agreement | None]] = {
+        summary.path: (n, view) for n, (summary, view) in enumerate(zip(report.files, views, strict=True), 1)}
+    out: list[StressView] = []
+    for sim in report.simulations:
+        n, view = numbered.get(sim.path, (len(out) + 1, None))
+        path = view.path if view else report.relative(sim.path)
+        title = view.title if view else sim.title or path
+        out.append(StressView(f"stress-{n}", n, title, path, sim.error,
+                              [_scenario(r, path) for r in sim.results]))
+    return out
+
+
+def stress_headline(sims: list[FileSimulation]) -> str:
+    """``2 unilateral, 5 deadlock, 10 resolved jointly, 3 not applicable``: the verdicts counted, worst first."""
+    from jointgov.reporters.simulation import summary
+    from jointgov.simulate import VERDICTS
+
+    counts = summary(sims)
+    parts = [f"{counts[v]} {v.replace('-', ' ')}" for v in (*reversed(VERDICTS), "not-applicable") if counts[v]]
+    if counts["not-simulated"]:
+        parts.append(f"{_plural(counts['not-simulated'], 'file')} not simulated")
+    return ", ".join(parts) or "no scenario applies"
+
+
 def context(report: Report) -> dict[str, Any]:
-    """What both templates are given."""
+    """What both templates are given (``stress`` is empty unless the report holds simulations)."""
     views = agreements(report)
     statuses = [a.status for a in views]
+    simulated = bool(report.simulations)
     return {
         "version": __version__, "as_of": report.as_of, "digest": report.catalogue_digest,
         "provenance": report.provenance(), "agreements": views, "rules": report.rules,
         "headline": headline(statuses), "waived_total": len(report.waived),
         "waivers": [w for f in report.files for w in f.waivers if w.valid],
         "relative": report.relative,
+        "stress": stress(report, views) if simulated else [],
+        "stress_headline": stress_headline(report.simulations) if simulated else "",
     }
 
 

@@ -1,10 +1,18 @@
-"""The text reporter: ``path:line:col: severity JGnnn name: message`` lines and a summary."""
+"""The text reporter: ``path:line:col: severity JGnnn name: message`` lines and a summary.
+
+After ``check --simulate`` a short block follows: one line per agreement and stress scenario,
+``path: scenario: verdict (days) at line:col field``, then the verdicts counted.
+"""
 
 from __future__ import annotations
 
-from typing import TextIO
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO
 
 from jointgov.reporters import Report
+
+if TYPE_CHECKING:
+    from jointgov.simulate import FileSimulation, ScenarioResult
 
 _COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
 
@@ -42,6 +50,47 @@ def write(report: Report, out: TextIO, colour: bool = False) -> None:
                   f"{f.rule_name}: {f.message} [waiver at line {w.waiver.line}, approved by {w.waiver.approved_by}, "
                   f"expires {w.waiver.expires_on}]\n")
     out.write(summary_line(report) + "\n")
+    if report.simulations:
+        write_simulations(report.simulations, out, style, report.as_of)
+
+
+def scenario_line(sim: FileSimulation, result: ScenarioResult, paint: Callable[[str], str] = str) -> str:
+    """``path: scenario: verdict (days) at line:col field``, located at the worst run's first cause.
+
+    A scenario that does not apply gives its note instead. *paint* styles the verdict (colour).
+    """
+    from jointgov.reporters.simulation import days_text
+
+    head = f"{sim.path}: {result.name}: "
+    if not result.verdict:
+        return head + f"not applicable ({result.note})"
+    line = head + f"{paint(result.verdict)} ({days_text(result)})"
+    worst = result.worst
+    if result.verdict == "resolved-jointly" or worst is None:
+        return line
+    if worst.causes:
+        cause, more = worst.causes[0], len(worst.causes) - 1
+        return (line + f" at {cause.line}:{cause.column}" + (f" {cause.field}" if cause.field else "")
+                + (f" (and {more} more)" if more else ""))
+    step = next((s for s in worst.steps if s.verdict == result.verdict), None)
+    return line + (f" at {step.line}:{step.column}" if step else "")
+
+
+def write_simulations(sims: list[FileSimulation], out: TextIO, style: Callable[[str, str], str], as_of: str) -> None:
+    """The ``check --simulate`` block: a line per agreement and scenario, then the verdicts counted."""
+    from jointgov.reporters.markdown import stress_headline
+    from jointgov.reporters.simulation import COLOURS
+
+    out.write("\n")
+    for sim in sims:
+        if sim.error:
+            out.write(f"{sim.path}: {style('cannot simulate', 'red')}: {sim.error}\n")
+            continue
+        for result in sim.results:
+            out.write(scenario_line(sim, result, lambda verdict: style(verdict, COLOURS[verdict])) + "\n")
+    count = sum(len(s.results) for s in sims)
+    out.write(f"{count} stress scenario result{'s' * (count != 1)} in {len(sims)} file{'s' * (len(sims) != 1)}, "
+              f"as of {as_of}: {stress_headline(sims)}\n")
 
 
 def _styler(colour: bool):  # type: ignore[no-untyped-def]

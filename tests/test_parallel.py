@@ -17,7 +17,8 @@ from tests.conftest import PROTOCOLS
 def corpus(tmp_path_factory: pytest.TempPathFactory, catalogue: Catalogue) -> Path:
     root = tmp_path_factory.mktemp("corpus")
     docs = [p.read_bytes() for p in sorted(PROTOCOLS.glob("*.yaml"))]
-    docs += [e["agreement"].encode() for r in catalogue.rules for e in r.examples.get("fail", [])][:40]
+    docs += [e["agreement"].encode() for r in catalogue.rules for e in r.examples.get("fail", [])
+             if "agreement" in e][:40]
     for i, raw in enumerate(docs):
         sub = root / f"group{i % 3}"
         sub.mkdir(exist_ok=True)

@@ -25,7 +25,7 @@ def _corpus(catalogue: Catalogue) -> list[bytes]:
     docs = [p.read_bytes() for p in sorted(PROTOCOLS.glob("*.yaml"))]
     for rule in catalogue.rules:
         for kind in ("fail", "pass"):
-            docs.extend(e["agreement"].encode() for e in rule.examples.get(kind, []))
+            docs.extend(e["agreement"].encode() for e in rule.examples.get(kind, []) if "agreement" in e)
     return docs
 
 

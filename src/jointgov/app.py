@@ -23,8 +23,9 @@ from jointgov.output import repository_root, write_atomic
 
 if TYPE_CHECKING:
     from jointgov.catalogue import Catalogue
-    from jointgov.checker import Checker, FileResult
+    from jointgov.checker import Checker, FileResult, Options
     from jointgov.config import Config
+    from jointgov.reporters import Report
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -112,7 +113,7 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
         reports: Iterable[str] = (), output: str | None = None, config_path: str | None = None,
         baseline: str | None = None, write_baseline: str | None = None, jobs: int | None = None,
         out: TextIO | None = None, colour: bool | None = None, simulate: bool = False,
-        scenario_dirs: Sequence[str] = ()) -> int:
+        scenario_dirs: Sequence[str] = (), registry: str | None = None) -> int:
     """Check agreements and report; return the exit status (``simulate`` adds the stress scenarios to the
     report; they do not change the exit status)."""
     from jointgov import baseline as baseline_mod
@@ -134,6 +135,13 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
         raise ConfigError(f"--jobs: expected a whole number above 0, got {jobs}")
     jobs = jobs or config.jobs or os.cpu_count() or 1
     files, excluded = discover(paths, config.exclude, config.base)
+    from jointgov import registry as registry_mod
+
+    registry = registry or registry_mod.find(list(paths), repository_root())
+    if registry and not os.path.isfile(registry):
+        raise ConfigError(f"--registry: {registry}: no such file")
+    if registry:  # the register is not an agreement
+        files = [f for f in files if os.path.abspath(f) != os.path.abspath(registry)]
     if not files and not excluded:
         raise ConfigError("no agreement files (*.yaml, *.yml) found in " + ", ".join(paths))
     catalogue = load_catalogue([*config.rules, *rules_dirs])
@@ -149,6 +157,8 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
                                         result.waivers, title, agreement_id, parties))
         report.findings.extend(result.findings)
         report.waived.extend(result.waived)
+    if registry or any(os.path.isdir(p) for p in paths):
+        _repository_pass(report, checker, catalogue, files, registry, options)
     report.findings.sort()
     report.waived.sort(key=lambda w: w.finding)
     if simulate:
@@ -175,6 +185,36 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
     threshold = SEVERITY_RANK[fail_on]
     failing = any(SEVERITY_RANK[f.severity] >= threshold for f in report.findings)
     return EXIT_FINDINGS if failing else EXIT_CLEAN
+
+
+def _repository_pass(report: Report, checker: Checker, catalogue: Catalogue, files: list[str],
+                     registry: str | None, options: Options) -> None:
+    """The repository rules (JG9xx) over every agreement of the run and the register."""
+    import hashlib
+
+    from jointgov import registry as registry_mod
+    from jointgov.reporters import FileSummary
+    from jointgov.repository import Repository, RepositoryChecker, registry_findings
+
+    repo = Repository(registry=registry_mod.read(registry, options.limits) if registry else None)
+    if repo.registry is not None:
+        try:
+            digest = hashlib.sha256(Path(repo.registry.path).read_bytes()).hexdigest()
+        except OSError:
+            digest = ""
+        report.files.append(FileSummary(repo.registry.path, digest, not repo.registry.problems,
+                                        title="Organisations register"))
+        report.findings.extend(registry_findings(repo.registry, catalogue))
+    rules = [r for r in checker.active if r.level == "repository"]
+    if not rules:
+        return
+    for path in files:
+        try:
+            repo.add(path, Path(path).read_bytes(), options.limits)
+        except OSError:
+            continue  # the check has reported it
+    report.findings.extend(RepositoryChecker(catalogue, rules, options.params, checker.severity)
+                           .check(repo, options.as_of))
 
 
 PROGRESS_FROM = 20
@@ -272,12 +312,13 @@ def explain(key: str, rules_dirs: Sequence[str] = (), out: TextIO | None = None)
     return EXIT_CLEAN
 
 
-def print_schema(out: TextIO | None = None) -> int:
-    """Print the agreement format's JSON Schema."""
+def print_schema(out: TextIO | None = None, registry: bool = False) -> int:
+    """Print the agreement format's JSON Schema (or the organisations register's)."""
+    from jointgov import registry as registry_mod
     from jointgov.validate import agreement_schema
 
     out = out or sys.stdout
-    json.dump(agreement_schema(), out, indent=2, ensure_ascii=False)
+    json.dump(registry_mod.schema() if registry else agreement_schema(), out, indent=2, ensure_ascii=False)
     out.write("\n")
     return EXIT_CLEAN
 

@@ -41,6 +41,8 @@ class Rule:
     scope: dict[str, Any] | None = None
     match: tuple[dict[str, Any], ...] = ()
     examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    level: str = "agreement"
+    """``agreement`` (one file at a time) or ``repository`` (across agreements and the register: JG9xx)."""
 
     @property
     def locked(self) -> bool:
@@ -92,6 +94,7 @@ def load_rule(path: Path, raw: bytes | None = None) -> Rule:
         path=str(path), evidence=tuple(data.get("evidence", [])), message=data.get("message", ""),
         at=data.get("at", ""), parameters=dict(data.get("parameters", {})), scope=data.get("scope"),
         match=tuple(data.get("match", [])), examples=dict(data.get("examples", {})),
+        level=data.get("level", "agreement"),
     )
 
 

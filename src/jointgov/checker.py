@@ -78,8 +78,9 @@ class Checker:
                 raise ConfigError(f"{rule.id} {rule.name} cannot be ignored: JG0xx and JG8xx rules are always on")
         self.active = [r for r in catalogue.rules if self._wanted(r)]
         self.active_ids = frozenset(r.id for r in self.active)
-        compiled = catalogue.compiled([r for r in self.active if r.match], options.params)
-        compiled += catalogue.compiled_scopes([r for r in self.active if r.scope and r.match], options.params)
+        mine = [r for r in self.active if r.match and r.level == "agreement"]  # JG9xx: jointgov.repository
+        compiled = catalogue.compiled(mine, options.params)
+        compiled += catalogue.compiled_scopes([r for r in mine if r.scope], options.params)
         self.severity = {catalogue.by_key(k).id: v for k, v in options.severity.items()}  # type: ignore[union-attr]
         digest = hashlib.sha256(f"{catalogue.digest}|{sorted(self.active_ids)}|{options.params}".encode())
         self.engine = Engine(f"jg{digest.hexdigest()[:20]}", compiled)

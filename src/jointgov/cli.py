@@ -71,17 +71,20 @@ _FORMATS = click.Choice(["text", "json", "sarif", "junit", "github", "markdown",
               "verdicts and worst-case days in the JSON, Markdown, HTML and text output.")
 @click.option("--scenarios", "scenario_dirs", multiple=True, type=click.Path(file_okay=False),
               help="With --simulate: an extra directory of scenario files.")
+@click.option("--registry", metavar="FILE", help="The organisations register (default: registry.yaml in a directory "
+              "being checked, or at the repository root).")
 def check(paths: tuple[str, ...], fmt: str | None, output: str | None, reports: tuple[str, ...],
           fail_on: str | None, as_of: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
           rules_dirs: tuple[str, ...], config_path: str | None, baseline: str | None,
-          write_baseline: str | None, jobs: int | None, simulate: bool, scenario_dirs: tuple[str, ...]) -> None:
+          write_baseline: str | None, jobs: int | None, simulate: bool, scenario_dirs: tuple[str, ...],
+          registry: str | None) -> None:
     """Check agreement files, or directories of *.yaml / *.yml files."""
     from jointgov.app import run
 
     _guarded(lambda: run(paths, fmt=fmt, fail_on=fail_on, as_of=as_of, select=select, ignore=ignore,
                          rules_dirs=rules_dirs, reports=reports, output=output, config_path=config_path,
                          baseline=baseline, write_baseline=write_baseline, jobs=jobs, simulate=simulate,
-                         scenario_dirs=scenario_dirs))
+                         scenario_dirs=scenario_dirs, registry=registry))
 
 
 _VERDICT_FAIL = click.Choice(["undefined", "unbounded", "deadlock", "unilateral", "never"])
@@ -108,6 +111,31 @@ def simulate(paths: tuple[str, ...], names: tuple[str, ...], party: str | None, 
 
     _guarded(lambda: run_simulate(paths, names=names, party=party, post=post, fmt=fmt, fail_on=fail_on,
                                   as_of=as_of, scenario_dirs=scenario_dirs, output=output))
+
+
+@main.command("diff")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--git", "rev", metavar="REV", help="Compare each changed agreement (under PATH..., default: the "
+              "whole repository) with its version at git revision REV.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
+              help="markdown: for a pull-request comment.")
+@click.option("--output", "-o", metavar="FILE", help="Write the output to FILE (atomically) instead of stdout.")
+@click.option("--fail-on-weakening", is_flag=True, help="Exit 1 when a change weakens an agreement (or a changed "
+              "agreement cannot be read).")
+@click.option("--as-of", metavar="DATE", help="Date both versions are checked at, for the findings (default: today).")
+@click.option("--config", "config_path", metavar="FILE", help="A jointgov.toml or pyproject.toml (default: found "
+              "upward from the working directory).")
+def diff(paths: tuple[str, ...], rev: str | None, fmt: str, output: str | None, fail_on_weakening: bool,
+         as_of: str | None, config_path: str | None) -> None:
+    """Governance diff: jointgov diff OLD NEW, or jointgov diff --git REV [PATH...].
+
+    Lists the governance-relevant changes, each marked weakens, strengthens or changes, and the
+    findings they introduce and resolve.
+    """
+    from jointgov.diff import run_diff
+
+    _guarded(lambda: run_diff(paths, rev=rev, fmt=fmt, output=output, fail_on_weakening=fail_on_weakening,
+                              as_of=as_of, config_path=config_path))
 
 
 @main.group(invoke_without_command=True)
@@ -145,11 +173,12 @@ def explain(rule: str, rules_dirs: tuple[str, ...]) -> None:
 
 
 @main.command()
-def schema() -> None:
+@click.option("--registry", is_flag=True, help="The schema of the organisations register (registry.yaml) instead.")
+def schema(registry: bool) -> None:
     """Print the JSON Schema of the agreement format (for editors)."""
     from jointgov.app import print_schema
 
-    _guarded(print_schema)
+    _guarded(lambda: print_schema(registry=registry))
 
 
 @main.command()

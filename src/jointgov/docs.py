@@ -34,13 +34,21 @@ def rules_markdown(catalogue: Catalogue) -> str:
         lines += [f"**Fix:** {r.remediation}", ""]
         if r.parameters:
             lines += ["**Parameters:** " + ", ".join(f"`{k}` = {v}" for k, v in r.parameters.items()), ""]
+        if r.level == "repository":
+            lines += ["**Runs across agreements**: when a check covers a directory or a register is present.", ""]
         if r.scope:
             lines += ["**Applies when:** " + ", ".join(f"`{k}: {v}`" for k, v in r.scope.items()), ""]
         for kind, label in (("fail", "Fails"), ("pass", "Passes")):
             for example in r.examples.get(kind, []):
-                where = ", ".join(f"{a}:{b}" for a, b in example.get("expect", []))
+                where = ", ".join(":".join(map(str, spot)) for spot in example.get("expect", []))
                 title = example.get("name", "")
                 head = f"{label}" + (f": {title}" if title else "") + (f" (fires at {where})" if where else "")
-                lines += [f"<details><summary>{head}</summary>", "", "```yaml",
-                          example["agreement"].rstrip("\n"), "```", "", "</details>", ""]
+                files = [("", example["agreement"])] if "agreement" in example else [
+                    *([("registry.yaml", example["registry"])] if example.get("registry") else []),
+                    *sorted(example["agreements"].items())]
+                lines += [f"<details><summary>{head}</summary>", ""]
+                for name, text in files:
+                    lines += [f"`{name}`:", ""] if name else []
+                    lines += ["```yaml", text.rstrip("\n"), "```", ""]
+                lines += ["</details>", ""]
     return "\n".join(lines).rstrip("\n") + "\n"

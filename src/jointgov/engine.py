@@ -171,7 +171,7 @@ def _ignore(_c: Any) -> None:
 
 def _to_engine(fact: dict[str, Any]) -> dict[str, Any]:
     out = {ENGINE_FIELDS.get(k, k): v for k, v in fact.items()}
-    out.update(id=fact["ptr"], sid=_SID, _="_")
+    out.update(id=fact.get("uid") or fact["ptr"], sid=_SID, _="_")  # uid: repository facts (ptr and file)
     return out
 
 

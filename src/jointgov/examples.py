@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
+from typing import Any
 
 from jointgov.catalogue import Catalogue, Rule
 from jointgov.checker import Checker, Options
+from jointgov.finding import Finding
 
 DEFAULT_AS_OF = _dt.date(2026, 1, 1)
 """The as-of date of an example that does not give one, so examples never age."""
@@ -20,8 +22,8 @@ class ExampleResult:
     label: str
     ok: bool
     detail: str = ""
-    expected: tuple[tuple[int, int], ...] = ()
-    actual: tuple[tuple[int, int], ...] = ()
+    expected: tuple[tuple[Any, ...], ...] = ()
+    actual: tuple[tuple[Any, ...], ...] = ()
 
 
 def run_examples(catalogue: Catalogue, rules: list[Rule]) -> list[ExampleResult]:
@@ -37,9 +39,16 @@ def run_examples(catalogue: Catalogue, rules: list[Rule]) -> list[ExampleResult]
                 as_of = _dt.date.fromisoformat(example.get("as_of", DEFAULT_AS_OF.isoformat()))
                 checker = checkers.get(as_of) or checkers.setdefault(as_of, Checker(catalogue, Options(as_of=as_of)))
                 label = f"{kind} #{n}" + (f" ({example['name']})" if example.get("name") else "")
-                found = checker.check_bytes(example["agreement"].encode("utf-8"), f"{rule.id}:{kind}#{n}").findings
-                mine = tuple(sorted({(f.line, f.column) for f in found if f.rule_id == rule.id}))
-                expected = tuple(sorted((int(a), int(b)) for a, b in example.get("expect", [])))
+                mine: tuple[tuple[Any, ...], ...]
+                expected: tuple[tuple[Any, ...], ...]
+                if "agreements" in example:  # a repository rule: several files and a register
+                    found = _repository_findings(catalogue, rule, example, as_of)
+                    mine = tuple(sorted({(f.path, f.line, f.column) for f in found if f.rule_id == rule.id}))
+                    expected = tuple(sorted((str(a), int(b), int(c)) for a, b, c in example.get("expect", [])))
+                else:
+                    found = checker.check_bytes(example["agreement"].encode("utf-8"), f"{rule.id}:{kind}#{n}").findings
+                    mine = tuple(sorted({(f.line, f.column) for f in found if f.rule_id == rule.id}))
+                    expected = tuple(sorted((int(a), int(b)) for a, b in example.get("expect", [])))
                 broken = [f for f in found if f.rule_id.startswith("JG0") and f.rule_id != rule.id]
                 if broken and not rule.id.startswith("JG0"):
                     first = broken[0]
@@ -54,3 +63,21 @@ def run_examples(catalogue: Catalogue, rules: list[Rule]) -> list[ExampleResult]
                 else:
                     results.append(ExampleResult(rule.id, label, True, "", expected, mine))
     return results
+
+
+def _repository_findings(catalogue: Catalogue, rule: Rule, example: dict[str, Any], as_of: _dt.date) -> list[Finding]:
+    """Check the files of a repository example: each agreement on its own, then the repository rules."""
+    from jointgov.registry import parse
+    from jointgov.repository import Repository, RepositoryChecker, registry_findings
+
+    checker = Checker(catalogue, Options(as_of=as_of))
+    repo = Repository(registry=parse(example["registry"].encode("utf-8"), "registry.yaml")
+                      if example.get("registry") else None)
+    found: list[Finding] = []
+    for name, text in sorted(example["agreements"].items()):
+        found.extend(checker.check_bytes(text.encode("utf-8"), name).findings)
+        repo.add(name, text.encode("utf-8"))
+    if repo.registry is not None:
+        found.extend(registry_findings(repo.registry, catalogue))
+    rules = [r for r in catalogue.rules if r.level == "repository"]
+    return found + RepositoryChecker(catalogue, rules).check(repo, as_of)

@@ -22,7 +22,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-TARGETS = {"agreement-1.json": "_fast_agreement", "rule-1.json": "_fast_rule", "scenario-1.json": "_fast_scenario"}
+TARGETS = {"agreement-1.json": "_fast_agreement", "rule-1.json": "_fast_rule", "scenario-1.json": "_fast_scenario",
+           "registry-1.json": "_fast_registry"}
 _EXCEPTIONS = '''
 
 class JsonSchemaValueException(ValueError):

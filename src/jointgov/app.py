@@ -68,6 +68,18 @@ def discover(paths: Sequence[str], exclude: Sequence[str] = (), base: Path | Non
     return kept, len(unique) - len(kept)
 
 
+REGISTRY_NAME = "registry.yaml"
+"""The organisations register: in a directory being checked, or at the repository root."""
+
+
+def find_registry(paths: Sequence[str], root: Path) -> str | None:
+    """The register a check uses when ``--registry`` is not given (looked up without importing it)."""
+    for candidate in [*(Path(p) / REGISTRY_NAME for p in paths if os.path.isdir(p)), root / REGISTRY_NAME]:
+        if candidate.is_file():
+            return str(candidate)
+    return None
+
+
 def split_keys(values: Iterable[str]) -> frozenset[str]:
     """``--select JG101,JG102 --select name`` as one set."""
     return frozenset(k.strip() for v in values for k in v.split(",") if k.strip())
@@ -135,9 +147,7 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
         raise ConfigError(f"--jobs: expected a whole number above 0, got {jobs}")
     jobs = jobs or config.jobs or os.cpu_count() or 1
     files, excluded = discover(paths, config.exclude, config.base)
-    from jointgov import registry as registry_mod
-
-    registry = registry or registry_mod.find(list(paths), repository_root())
+    registry = registry or find_registry(paths, repository_root())
     if registry and not os.path.isfile(registry):
         raise ConfigError(f"--registry: {registry}: no such file")
     if registry:  # the register is not an agreement

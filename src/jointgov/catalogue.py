@@ -12,14 +12,12 @@ import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from jointgov.conditions import Compiled, ConditionError, compile_condition
 from jointgov.finding import ConfigError
-from jointgov.load import parse_bytes
 
 
 @dataclass(frozen=True)
@@ -50,14 +48,6 @@ class Rule:
         return self.id.startswith(("JG0", "JG8"))
 
 
-@cache
-def _rule_validator() -> Any:
-    from jsonschema import Draft202012Validator
-
-    text = resources.files("jointgov").joinpath("schemas/rule-1.json").read_text("utf-8")
-    return Draft202012Validator(json.loads(text))
-
-
 def builtin_dir() -> Path:
     """The directory of the built-in rule files (inside the installed package)."""
     return Path(str(resources.files("jointgov.rules")))
@@ -71,23 +61,9 @@ def _rule_files(directory: Path) -> list[Path]:
 
 def load_rule(path: Path, raw: bytes | None = None) -> Rule:
     """Read and validate one rule file; any problem is a ConfigError with file:line:col."""
-    loaded = parse_bytes(path.read_bytes() if raw is None else raw)
-    if loaded.problems:
-        _, line, col, message, _ = loaded.problems[0]
-        raise ConfigError(f"{path}:{line}:{col}: invalid rule file: {message}")
-    data = loaded.data
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}:1:1: invalid rule file: expected a mapping")
-    from jointgov.fastschema import fast_validator
+    from jointgov.fastschema import read_checked
 
-    valid = fast_validator("rule-1.json")(data)
-    errors = [] if valid else sorted(_rule_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    if errors:
-        err = errors[0]
-        ptr = "".join(f"/{p}" for p in err.absolute_path)
-        line, col = loaded.locations.at(ptr) if ptr else (1, 1)
-        where = ".".join(map(str, err.absolute_path)) or "the rule"
-        raise ConfigError(f"{path}:{line}:{col}: invalid rule file: {where}: {err.message}")
+    data, _ = read_checked(path, "rule-1.json", "rule file", raw)
     return Rule(
         id=data["id"], name=data["name"], severity=data["severity"], title=data["title"],
         area=data.get("area", "other"), rationale=data["rationale"].strip(), remediation=data["remediation"].strip(),

@@ -151,10 +151,10 @@ class Checker:
     def _located(self, rule: Rule, firing: Firing, loaded: Loaded, display: str) -> Finding:
         cond = rule.match[firing.condition]
         at = cond.get("at") or rule.at or next((a for a in firing.facts if not a.startswith("_")), "")
-        ptr = _target(at, firing.facts)
+        ptr = target(at, firing.facts)
         line, col = loaded.locations.at(ptr)
         template = cond.get("message") or rule.message or rule.title
-        message = _render(template, firing.facts, rule.parameters | self.options.params.get(rule.id, {}))
+        message = render(template, firing.facts, rule.parameters | self.options.params.get(rule.id, {}))
         if _value_at(loaded.data, ptr) == "unknown":
             message += " (the value is recorded as unknown)"
         return Finding(display, line, col, rule.id, message, rule.name, self.severity.get(rule.id, rule.severity), ptr)
@@ -175,7 +175,7 @@ def _identity(data: Any) -> tuple[str, str, tuple[str, ...]]:
     return str(head.get("title") or ""), str(head.get("id") or ""), names
 
 
-def _target(at: str, bound: dict[str, dict[str, Any]]) -> str:
+def target(at: str, bound: dict[str, dict[str, Any]]) -> str:
     """The JSON pointer an ``at`` expression names: ``alias``, ``alias.field.sub`` or ``alias@ptr_field.sub``."""
     head, *path = at.split(".")
     alias, _, ptr_field = head.partition("@")
@@ -197,7 +197,8 @@ def _value_at(data: Any, ptr: str) -> Any:
     return data
 
 
-def _render(template: str, bound: dict[str, dict[str, Any]], params: dict[str, Any]) -> str:
+def render(template: str, bound: dict[str, dict[str, Any]], params: dict[str, Any]) -> str:
+    """A message template with ``{alias.field}`` and ``{param.name}`` filled in (absent: "(not given)")."""
     def sub(match: re.Match[str]) -> str:
         alias, name = match.groups()
         value = params.get(name) if alias == "param" else bound.get(alias, {}).get(name)

@@ -228,7 +228,7 @@ def _git(root: Path | None, *args: str) -> subprocess.CompletedProcess[bytes]:
 def git_versions(rev: str, paths: Sequence[str], limits: Limits, exclude: Sequence[str] = (),
                  base: Path | None = None) -> list[Version]:
     """Each agreement changed under *paths* (default: the whole repository) since *rev*, with both versions."""
-    from jointgov.app import YAML_SUFFIXES, _excluded
+    from jointgov.app import REGISTRY_NAME, YAML_SUFFIXES, _excluded
 
     done = _git(None, "rev-parse", "--show-toplevel")
     if done.returncode:
@@ -250,7 +250,7 @@ def git_versions(rev: str, paths: Sequence[str], limits: Limits, exclude: Sequen
 
     def wanted(name: str | None) -> str | None:  # an agreement file, found as `jointgov check DIR` would
         hidden = name not in specs and any(p.startswith(".") for p in (name or ".").split("/"))
-        ok = name and name.endswith(YAML_SUFFIXES) and not hidden and Path(name).name != "registry.yaml" \
+        ok = name and name.endswith(YAML_SUFFIXES) and not hidden and Path(name).name != REGISTRY_NAME \
             and not _excluded(str(root / name), exclude, base or root)  # the register is not an agreement
         return name if ok else None
 

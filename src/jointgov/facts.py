@@ -248,6 +248,7 @@ def _posts(data: dict[str, Any], posts: list[tuple[str, dict[str, Any]]], active
             removal_requires=_list((removal or {}).get("requires")),
             removal_decided_by=_list((removal or {}).get("decided_by")),
             concerns_route=post.get("concerns_route"), has_continuity=_known(post.get("continuity")),
+            holder=post.get("holder") if isinstance(post.get("holder"), str) and post["holder"].strip() else None,
             parties=post_parties, party_count=len(post_parties), share_total=total if shares else None,
             shares_add_up=bool(shares) and None not in shares and abs(total - 100) <= 0.01,
         )

@@ -18,6 +18,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -116,3 +117,37 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@cache
+def full_validator(name: str) -> Any:
+    """jsonschema's validator for the shipped schema *name* (it writes the messages)."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(json.loads(resources.files("jointgov").joinpath(f"schemas/{name}").read_text("utf-8")))
+
+
+def read_checked(path: Path, schema: str, what: str, raw: bytes | None = None) -> tuple[dict[str, Any], Any]:
+    """Read a YAML data file (a rule, a scenario) and check it against *schema*.
+
+    Returns the data and the ``jointgov.load.Loaded``; any problem is a ConfigError with
+    file:line:col and *what* ("rule file", "scenario file"). The generated validator decides;
+    jsonschema is imported only to say what is wrong.
+    """
+    from jointgov.finding import ConfigError
+    from jointgov.load import parse_bytes
+
+    loaded = parse_bytes(path.read_bytes() if raw is None else raw)
+    if loaded.problems:
+        _, line, col, message, _ = loaded.problems[0]
+        raise ConfigError(f"{path}:{line}:{col}: invalid {what}: {message}")
+    data = loaded.data
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}:1:1: invalid {what}: expected a mapping")
+    if fast_validator(schema)(data):
+        return data, loaded
+    err = min(full_validator(schema).iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    ptr = "".join(f"/{p}" for p in err.absolute_path)
+    line, col = loaded.locations.at(ptr) if ptr else (1, 1)
+    where = ".".join(map(str, err.absolute_path)) or f"the {what.split()[0]}"
+    raise ConfigError(f"{path}:{line}:{col}: invalid {what}: {where}: {err.message}")

@@ -13,13 +13,10 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from jointgov.facts import day
 from jointgov.load import Limits, Loaded, Problem, parse_bytes
-
-REGISTRY_NAME = "registry.yaml"
 
 
 @dataclass(frozen=True)
@@ -62,16 +59,6 @@ def _validator() -> Any:
     from jsonschema import Draft202012Validator, FormatChecker
 
     return Draft202012Validator(schema(), format_checker=FormatChecker())
-
-
-def find(paths: list[str], root: Path) -> str | None:
-    """``registry.yaml`` in a directory being checked, or at the repository root."""
-    for given in paths:
-        candidate = Path(given) / REGISTRY_NAME
-        if Path(given).is_dir() and candidate.is_file():
-            return str(candidate)
-    candidate = root / REGISTRY_NAME
-    return str(candidate) if candidate.is_file() else None
 
 
 def read(path: str, limits: Limits | None = None) -> Registry:

@@ -88,7 +88,7 @@ def build(repo: Repository, as_of: _dt.date) -> list[Fact]:
         out.extend(_successions(agreement, parties, reg))
         by_id = {p["id"]: p for p in parties}
         for post in (f for f in base if f["type"] == "post"):
-            holder = post.get("holder") or _holder(agreement.data, post["ptr"])
+            holder = post.get("holder")
             if holder and in_force and post.get("share_total") is not None:
                 fact = dict(tag, type="xpost", ptr=post["ptr"], uid=f"{agreement.path}#{post['ptr']}",
                             id=post.get("id"), title=post.get("title"), holder=holder, share=post["share_total"],
@@ -109,13 +109,6 @@ def build(repo: Repository, as_of: _dt.date) -> list[Fact]:
             whole = int(total) if float(total).is_integer() else total
             out.append(dict(fact, holder_total=whole, holder_posts=where, holder_post_count=len(items)))
     return out
-
-
-def _holder(data: dict[str, Any], ptr: str) -> str | None:
-    index = int(ptr.rsplit("/", 1)[1])
-    posts = data.get("joint_posts") or []
-    holder = posts[index].get("holder") if index < len(posts) and isinstance(posts[index], dict) else None
-    return str(holder) if isinstance(holder, str) and holder.strip() else None
 
 
 def _parties(agreement: Agreement, base: list[Fact], reg: Registry | None, today: int) -> list[Fact]:
@@ -178,7 +171,7 @@ class RepositoryChecker:
 
     def check(self, repo: Repository, as_of: _dt.date) -> list[Finding]:
         """The findings of the repository rules, located in the agreements they concern."""
-        from jointgov.checker import _render, _target
+        from jointgov.checker import render, target
 
         merged: dict[tuple[str, str, int, int], Finding] = {}
         if self.engine is None or not repo.agreements:
@@ -192,9 +185,9 @@ class RepositoryChecker:
             agreement = where.get(str(fact.get("file", "")))
             if agreement is None:
                 continue
-            ptr = _target(at, firing.facts)
+            ptr = target(at, firing.facts)
             line, col = agreement.locations.at(ptr)
-            message = _render(cond.get("message") or rule.message or rule.title, firing.facts,
+            message = render(cond.get("message") or rule.message or rule.title, firing.facts,
                               rule.parameters | self.params.get(rule.id, {}))
             key = (rule.id, agreement.path, line, col)
             old = merged.get(key)

@@ -20,14 +20,13 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from jointgov.conditions import Compiled, ConditionError, compile_condition
 from jointgov.finding import ConfigError
-from jointgov.load import Loaded, parse_bytes
+from jointgov.load import Loaded
 
 END = "end"
 SUBJECT_FACT = {"party": "party", "post": "post", "post-party": "post", "budget": "budget"}
@@ -72,38 +71,16 @@ class Scenario:
     evidence: tuple[dict[str, str], ...] = ()
 
 
-@cache
-def _validator() -> Any:
-    from jsonschema import Draft202012Validator
-
-    text = resources.files("jointgov").joinpath("schemas/scenario-1.json").read_text("utf-8")
-    return Draft202012Validator(json.loads(text))
-
-
 def builtin_dir() -> Path:
     """The directory of the built-in scenario files (inside the installed package)."""
     return Path(str(resources.files("jointgov.scenarios")))
 
 
 def _read(path: Path) -> tuple[dict[str, Any], Loaded]:
-    loaded = parse_bytes(path.read_bytes())
-    if loaded.problems:
-        _, line, col, message, _ = loaded.problems[0]
-        raise ConfigError(f"{path}:{line}:{col}: invalid scenario file: {message}")
-    if not isinstance(loaded.data, dict):
-        raise ConfigError(f"{path}:1:1: invalid scenario file: expected a mapping")
-    from jointgov.fastschema import fast_validator
+    from jointgov.fastschema import read_checked
 
-    valid = fast_validator("scenario-1.json")(loaded.data)  # jsonschema only to say what is wrong
-    errors = [] if valid else sorted(_validator().iter_errors(loaded.data),
-                                     key=lambda e: list(map(str, e.absolute_path)))
-    if errors:
-        err = errors[0]
-        ptr = "".join(f"/{p}" for p in err.absolute_path)
-        line, col = loaded.locations.at(ptr) if ptr else (1, 1)
-        where = ".".join(map(str, err.absolute_path)) or "the file"
-        raise ConfigError(f"{path}:{line}:{col}: invalid scenario file: {where}: {err.message}")
-    return loaded.data, loaded
+    data, loaded = read_checked(path, "scenario-1.json", "scenario file")
+    return data, loaded
 
 
 def _stages(data: dict[str, Any], loaded: Loaded, path: Path) -> dict[str, tuple[Transition, ...]]:

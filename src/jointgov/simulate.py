@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from jointgov import facts as facts_mod
+from jointgov.checker import render, target
 from jointgov.engine import Engine, Firing
 from jointgov.finding import ConfigError
 from jointgov.load import Limits, Loaded, parse_bytes
@@ -306,7 +307,7 @@ class _Machine:
         return self.sim.table[chosen.rule][1], dict(chosen.facts)
 
     def _take(self, t: Transition, bound: dict[str, dict[str, Any]]) -> str:
-        from jointgov.checker import _render
+
 
         days: int | None = None
         if t.days:
@@ -316,23 +317,23 @@ class _Machine:
                 days = value
                 self.elapsed += value
             else:
-                ptr = _target(t.days, bound)
+                ptr = target(t.days, bound)
                 self._cause("unbounded", ptr, f"{_dotted(ptr)} is not set: this step has no time limit, so it "
                             "may never end")
         if self.state.get("route") and bound.get("step", {}).get("route") == self.state["route"]:
             self.walked.add(str(self.state["route"]))  # a step of the current route was taken
-        says = _render(t.says, bound, {})
+        says = render(t.says, bound, {})
         clause = t.clause or next((a for a in bound if a not in ("sim",)), "sim")
-        ptr = _target(clause, bound)
+        ptr = target(clause, bound)
         line, col = self.loaded.locations.at(ptr)
         if t.verdict == "resolved-jointly":
             self.verdicts.add("resolved-jointly")
         elif t.verdict:
             for expr in t.cause or (clause,):
-                self._cause(t.verdict, _target(expr, bound), says)
+                self._cause(t.verdict, target(expr, bound), says)
         if says:
-            self.steps.append(Step(len(self.steps) + 1, t.stage, says, ptr, line, col, _render(t.acting, bound, {}),
-                                   _render(t.consent, bound, {}), days, self.elapsed, t.verdict,
+            self.steps.append(Step(len(self.steps) + 1, t.stage, says, ptr, line, col, render(t.acting, bound, {}),
+                                   render(t.consent, bound, {}), days, self.elapsed, t.verdict,
                                    bool(t.days) and days is None))
         return self._apply(t, bound)
 
@@ -345,7 +346,7 @@ class _Machine:
             alias, _, name = str(t.set["route"]).partition(".")
             route = bound.get(alias, {}).get(name)
             if isinstance(route, str):
-                ref = _target(t.set["route"], bound)
+                ref = target(t.set["route"], bound)
                 if route in self.walked:
                     self._cause("unbounded", ref, f"{_dotted(ref)} sends the dispute back to route '{route}', "
                                 "which it has already been through: it can go round without end")
@@ -373,20 +374,6 @@ class _Machine:
         label = ", ".join(f"{k} {v}" for k, v in subject.items()) or "the agreement"
         event = _event(self.scenario.event, self.subject)
         return Run(subject, label, event, verdict, self.elapsed, tuple(self.steps), tuple(causes))
-
-
-SECTIONS = frozenset({"successors", "review", "exit", "communication", "clauses"})
-"""Facts that stand for a top-level section: an expression on one that is absent points where it would be."""
-
-
-def _target(at: str, bound: dict[str, dict[str, Any]]) -> str:
-    """The JSON pointer an at-expression names (``jointgov.checker``'s rule, plus absent sections)."""
-    from jointgov.checker import _target as target
-
-    alias = at.split(".", 1)[0].split("@", 1)[0]
-    if alias not in bound and alias in SECTIONS:
-        return "/" + at.replace(".", "/")
-    return target(at, bound)
 
 
 def _dotted(ptr: str) -> str:

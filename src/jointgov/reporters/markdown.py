@@ -25,7 +25,7 @@ from jointgov.finding import Finding
 from jointgov.reporters import AREAS, Report, RuleInfo, Waived
 
 if TYPE_CHECKING:
-    from jointgov.simulate import FileSimulation, Run, ScenarioResult, Step
+    from jointgov.simulate import Run, ScenarioResult, Step
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|&~#])")
 _BREAKS = re.compile(r"\s*[\r\n]+\s*")
@@ -260,23 +260,13 @@ def stress(report: Report, views: list[Agreement]) -> list[StressView]:
     return out
 
 
-def stress_headline(sims: list[FileSimulation]) -> str:
-    """``2 unilateral, 5 deadlock, 10 resolved jointly, 3 not applicable``: the verdicts counted, worst first."""
-    from jointgov.reporters.simulation import summary
-    from jointgov.simulate import VERDICTS
-
-    counts = summary(sims)
-    parts = [f"{counts[v]} {v.replace('-', ' ')}" for v in (*reversed(VERDICTS), "not-applicable") if counts[v]]
-    if counts["not-simulated"]:
-        parts.append(f"{_plural(counts['not-simulated'], 'file')} not simulated")
-    return ", ".join(parts) or "no scenario applies"
-
-
 def context(report: Report) -> dict[str, Any]:
     """What both templates are given (``stress`` is empty unless the report holds simulations)."""
     views = agreements(report)
     statuses = [a.status for a in views]
     simulated = bool(report.simulations)
+    if simulated:  # jointgov.simulate costs about 75 ms to import: only when there are simulations
+        from jointgov.reporters.simulation import headline as stress_headline
     return {
         "version": __version__, "as_of": report.as_of, "digest": report.catalogue_digest,
         "provenance": report.provenance(), "agreements": views, "rules": report.rules,

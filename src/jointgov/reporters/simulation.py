@@ -40,6 +40,16 @@ def summary(sims: Sequence[FileSimulation]) -> dict[str, int]:
     return out
 
 
+def headline(sims: Sequence[FileSimulation]) -> str:
+    """``2 unilateral, 5 deadlock, 10 resolved jointly, 3 not applicable``: the verdicts counted, worst first."""
+    counts = summary(sims)
+    parts = [f"{counts[v]} {v.replace('-', ' ')}" for v in (*reversed(VERDICTS), "not-applicable") if counts[v]]
+    if counts["not-simulated"]:
+        n = counts["not-simulated"]
+        parts.append(f"{n} file{'s' * (n != 1)} not simulated")
+    return ", ".join(parts) or "no scenario applies"
+
+
 def write_text(sims: Sequence[FileSimulation], out: TextIO, colour: bool = False, as_of: str = "") -> None:
     """Each file's scenarios: verdict, the worst run's trace, its causes as file:line:col, other runs."""
     style: Callable[..., str] = _styler(colour)
@@ -52,14 +62,9 @@ def write_text(sims: Sequence[FileSimulation], out: TextIO, colour: bool = False
             continue
         for result in sim.results:
             _write_result(sim, result, out, style)
-    counts = summary(sims)
-    parts = [f"{counts[v]} {v.replace('-', ' ')}" for v in reversed(VERDICTS) if counts[v]]
-    parts += [f"{counts['not-applicable']} not applicable"] if counts["not-applicable"] else []
-    parts += [f"{counts['not-simulated']} files not simulated"] if counts["not-simulated"] else []
     total = sum(len(s.results) for s in sims)
     when = f", as of {as_of}" if as_of else ""
-    out.write(f"\n{total} scenario results in {len(sims)} file{'s' * (len(sims) != 1)}{when}: "
-              f"{', '.join(parts) or 'none'}\n")
+    out.write(f"\n{total} scenario results in {len(sims)} file{'s' * (len(sims) != 1)}{when}: {headline(sims)}\n")
 
 
 def _write_result(sim: FileSimulation, result: ScenarioResult, out: TextIO, style: Callable[..., str]) -> None:

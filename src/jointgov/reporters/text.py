@@ -78,8 +78,7 @@ def scenario_line(sim: FileSimulation, result: ScenarioResult, paint: Callable[[
 
 def write_simulations(sims: list[FileSimulation], out: TextIO, style: Callable[[str, str], str], as_of: str) -> None:
     """The ``check --simulate`` block: a line per agreement and scenario, then the verdicts counted."""
-    from jointgov.reporters.markdown import stress_headline
-    from jointgov.reporters.simulation import COLOURS
+    from jointgov.reporters.simulation import COLOURS, headline
 
     out.write("\n")
     for sim in sims:
@@ -90,7 +89,7 @@ def write_simulations(sims: list[FileSimulation], out: TextIO, style: Callable[[
             out.write(scenario_line(sim, result, lambda verdict: style(verdict, COLOURS[verdict])) + "\n")
     count = sum(len(s.results) for s in sims)
     out.write(f"{count} stress scenario result{'s' * (count != 1)} in {len(sims)} file{'s' * (len(sims) != 1)}, "
-              f"as of {as_of}: {stress_headline(sims)}\n")
+              f"as of {as_of}: {headline(sims)}\n")
 
 
 def _styler(colour: bool):  # type: ignore[no-untyped-def]

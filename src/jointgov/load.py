@@ -379,11 +379,34 @@ def syntax_error(exc: yaml.MarkedYAMLError, pos: Callable[[Any], tuple[int, int]
     return line, col, f"YAML syntax error: {what}{detail}"
 
 
+_LIBYAML_DEPTH = "maximum nesting depth"
+"""How libyaml (0.2.5 and later) words its own nesting limit, met while it scans ahead of the events."""
+
+
 def parse_text(text: str, limits: Limits = Limits()) -> Loaded:
     """Parse one YAML document held in *text*."""
     pos = positions(text)
     builder = _Builder(limits, pos)
-    parser = _Parser(text)
+    error = _read_events(_Parser(text), builder, text, pos)
+    if error is not None and error.problem_mark is not None and _LIBYAML_DEPTH in (error.problem or ""):
+        # libyaml stops at 1,000 levels while scanning ahead, before this reader's own depth limit is
+        # reached in the events: read the text up to that point with PyYAML's own parser, which scans the
+        # same way without a limit, so the limit gives the same finding whichever libyaml is installed
+        mark = error.problem_mark
+        lines = text.splitlines(keepends=True)
+        prefix = "".join(lines[:mark.line]) + (lines[mark.line][:mark.column] if mark.line < len(lines) else "")
+        builder = _Builder(limits, pos)
+        _read_events(yaml.Loader(prefix), builder, prefix, pos)
+        if not any(p[0] == "JG001" for p in builder.problems):  # pragma: no cover - depends on libyaml
+            builder.problems.append(("JG001", *syntax_error(error, pos)[:2],
+                                     f"the document is nested more than {limits.max_depth} levels deep", ""))
+        builder.root = None
+    return Loaded(builder.root, builder.locs, builder.problems, text)
+
+
+def _read_events(parser: Any, builder: _Builder, text: str, pos: Callable[[Any], tuple[int, int]]
+                 ) -> yaml.MarkedYAMLError | None:
+    """Build the document from *parser*'s events into *builder*; return a syntax error that stopped it."""
     documents = 0
     try:
         while True:
@@ -421,6 +444,7 @@ def parse_text(text: str, limits: Limits = Limits()) -> Loaded:
     except yaml.MarkedYAMLError as exc:
         builder.problems.append(("JG001", *syntax_error(exc, pos), ""))
         builder.root = None
+        return exc
     except yaml.YAMLError as exc:  # reader errors (control characters) carry a position only
         offset = getattr(exc, "position", 0) or 0  # libyaml counts bytes of the UTF-8 text
         index = len(text.encode("utf-8")[:offset].decode("utf-8", "ignore"))
@@ -434,4 +458,4 @@ def parse_text(text: str, limits: Limits = Limits()) -> Loaded:
         dispose = getattr(parser, "dispose", None)
         if dispose:
             dispose()
-    return Loaded(builder.root, builder.locs, builder.problems, text)
+    return None

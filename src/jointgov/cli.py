@@ -34,7 +34,7 @@ def _guarded(action: Callable[[], int]) -> None:
         raise
     except Exception as exc:  # an internal error: say so plainly, exit 3
         click.echo(f"jointgov: internal error: {exc.__class__.__name__}: {exc}", err=True)
-        click.echo("please report it with the file that caused it", err=True)
+        click.echo("this is a bug in jointgov: please report it with the command you ran", err=True)
         sys.exit(3)
     sys.exit(status)
 

@@ -1,6 +1,6 @@
 """The rule engine: the only module that talks to durable-rules.
 
-Used as ../shared/notes/durable-rules.md prescribes, each point covered by a
+Used as docs/engine.md describes, each point covered by a
 test in tests/test_engine_workarounds.py:
 
 * ``_QuietHost`` never starts the two background timer threads (they race the
@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from jointgov.conditions import END_MARKER, ENGINE_FIELDS, Compiled
+from jointgov.finding import SetupError
 
 _SID = "w0"
 CAP = 10_000
@@ -49,11 +50,36 @@ class EngineError(RuntimeError):
     """The engine failed: an internal error (exit status 3)."""
 
 
+ENGINE_CPPFLAGS = "-DPyEval_CallObject=PyObject_CallObject"
+"""What durable-rules 2.0.28 must be compiled with on Python 3.13 (it calls a function 3.13 removed)."""
+
+
 def _import_engine() -> Any:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from durable import engine as durable_engine
+    """durable-rules' engine module; a SetupError (exit 2) saying what is wrong and how to fix it."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from durable import engine as durable_engine
+    except ImportError as exc:
+        raise SetupError(_engine_problem(exc)) from exc
     return durable_engine
+
+
+def _engine_problem(exc: ImportError) -> str:
+    """One line: why the rule engine cannot be loaded, and the command that fixes it."""
+    import sys
+
+    fix = (f"CPPFLAGS={ENGINE_CPPFLAGS} {sys.executable} -m pip install --no-cache-dir --force-reinstall "
+           "durable-rules==2.0.28 (it is compiled: it needs gcc and the Python headers)")
+    text = str(exc)
+    if "PyEval_CallObject" in text:
+        cause = (f"durable-rules was compiled for Python {sys.version_info[0]}.{sys.version_info[1]} without the "
+                 "fix it needs there (undefined symbol: PyEval_CallObject)")
+    elif isinstance(exc, ModuleNotFoundError) and (exc.name or "").startswith("durable"):
+        cause = "durable-rules is not installed in this environment"
+    else:
+        cause = f"durable-rules is installed but does not load ({text})"
+    return f"the rule engine cannot be loaded: {cause}. Reinstall it: {fix}"
 
 
 class Engine:

@@ -44,3 +44,7 @@ class Finding:
 
 class ConfigError(Exception):
     """A usage or configuration problem: the run stops with exit status 2."""
+
+
+class SetupError(ConfigError):
+    """The installation is incomplete or broken (the rule engine cannot be loaded): exit status 2."""

@@ -23,7 +23,9 @@ atexit.register(shutil.rmtree, _CACHE, True)
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTOCOLS = ROOT / "protocols"
-SHARED = ROOT.parent / "shared"
+OFFICIAL_SCHEMAS = Path(os.environ.get("JOINTGOV_OFFICIAL_SCHEMAS") or ROOT.parent / "shared" / "schemas")
+"""Where the official SARIF 2.1.0 JSON Schema and the Ant JUnit XSD are, when the machine has them (the team
+keeps them beside the project; a plain clone has none): reports are validated against them, or the test skips."""
 AS_OF = _dt.date(2026, 11, 23)
 
 BASE = """\
@@ -67,3 +69,30 @@ def located(findings: Callable[[str | bytes], list[Finding]]) -> Callable[..., l
         return [(f.rule_id, f.line, f.column) for f in findings(text)
                 if not prefixes or f.rule_id.startswith(prefixes)]
     return run
+
+
+def official_schema(name: str) -> Path:
+    """The official schema file *name*, or skip the test saying what is missing."""
+    path = OFFICIAL_SCHEMAS / name
+    if not path.is_file():
+        pytest.skip(f"the official schema {name} is not in {OFFICIAL_SCHEMAS} (set JOINTGOV_OFFICIAL_SCHEMAS to a "
+                    "directory that holds it): validation against it skipped")
+    return path
+
+
+def assert_quoted(quote: str, source: str, where: str) -> None:
+    """*quote* (parts separated by ``...``, in order) is in the text of *source*, when the texts are at hand.
+
+    The articles the rules quote are not part of the project; CI points JOINTGOV_SOURCE_TEXTS at a directory
+    holding their texts, named as the rules cite them. Without it the check skips, saying so.
+    """
+    directory = os.environ.get("JOINTGOV_SOURCE_TEXTS")
+    if not directory:
+        pytest.skip("the source articles' texts are not at hand (set JOINTGOV_SOURCE_TEXTS to check that each "
+                    "quote is exact)")
+    text = " ".join((Path(directory) / source).read_text(encoding="utf-8").split())
+    position = 0
+    for part in (" ".join(p.split()) for p in quote.split("...")):
+        found = text.find(part, position)
+        assert found >= 0, f"{where}: {part!r} is not in {source}"
+        position = found + len(part)

@@ -1,6 +1,6 @@
 """Hypothesis strategies for the fuzz tests: valid agreements (format version 1) and hostile mutants of them.
 
-``agreements()`` builds an agreement as plain data following ``shared/spec/agreement-format.md`` and the
+``agreements()`` builds an agreement as plain data following ``docs/agreement-format.md`` and the
 JSON Schema (2-5 parties with unique slug ids, optional sections whose references all resolve, dates
 and ``unknown`` where the format marks *(u)*, texts with unicode and YAML-special characters) and
 dumps it with PyYAML's safe dumper, ``jointgov: 1`` first. ``mutants()`` damages such a document the

@@ -1,6 +1,6 @@
 """One regression test per durable-rules workaround the engine module relies on.
 
-See ../shared/notes/durable-rules.md. Crash-prone shapes run in a subprocess
+See docs/engine.md. Crash-prone shapes run in a subprocess
 with a timeout, so a segfault or a hang fails the test instead of killing the run.
 """
 

@@ -1,4 +1,4 @@
-"""Known answers on the bundled agreements (spec/rules.md "Known answers"), as exact locations."""
+"""Known answers on the bundled agreements (docs/rules.md and docs/scenario-format.md), as exact locations."""
 
 from __future__ import annotations
 

@@ -38,7 +38,7 @@ from jointgov.catalogue import load_catalogue
 from jointgov.finding import Finding
 from jointgov.reporters import Report, github
 from jointgov.reporters.github import escape_data, escape_property
-from tests.conftest import BASE, ROOT, SHARED
+from tests.conftest import BASE, ROOT, official_schema
 
 AS_OF = "2026-11-23"
 GOLDEN = Path(__file__).parent / "golden"
@@ -99,7 +99,7 @@ def json_findings(path: str = "protocols", cwd: Path = ROOT) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def sarif_validator() -> jsonschema.Draft4Validator:
-    schema = json.loads((SHARED / "schemas" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    schema = json.loads(official_schema("sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
     return jsonschema.Draft4Validator(schema)
 
 
@@ -187,12 +187,25 @@ def test_a_waived_finding_is_a_suppressed_result(waived_dir: Path) -> None:
 
 # JUnit
 
-def validate_junit(text: str) -> ET.Element:
+@pytest.fixture(scope="module")
+def junit_schema() -> Any:
     from lxml import etree  # type: ignore[import-untyped]  # a test dependency
 
-    schema = etree.XMLSchema(etree.parse(str(SHARED / "schemas" / "junit.xsd")))
-    document = etree.fromstring(text.encode("utf-8"))
-    assert schema.validate(document), str(schema.error_log)
+    return etree.XMLSchema(etree.parse(str(official_schema("junit.xsd"))))
+
+
+@pytest.mark.parametrize("case", ["protocols", "waived", "broken"])
+def test_junit_validates_against_the_schema(junit_schema: Any, waived_dir: Path, tmp_path: Path, case: str) -> None:
+    from lxml import etree
+
+    (tmp_path / "broken.yaml").write_text(BASE + "stray: 1\n", encoding="utf-8")
+    text = {"protocols": lambda: cached("junit"), "waived": lambda: cached("junit", "agreement.yaml", waived_dir),
+            "broken": lambda: render("junit", "broken.yaml", tmp_path)}[case]()
+    assert junit_schema.validate(etree.fromstring(text.encode("utf-8"))), str(junit_schema.error_log)
+
+
+def parse_junit(text: str) -> ET.Element:
+    """The JUnit report parsed (its validity against the official schema is the test above)."""
     return ET.fromstring(text)
 
 
@@ -208,7 +221,7 @@ def outcomes(suite: ET.Element) -> dict[str, ET.Element | None]:
 
 
 def test_junit_fails_the_rules_barking_breaks_and_skips_out_of_scope_rules() -> None:
-    root = validate_junit(cached("junit"))
+    root = parse_junit(cached("junit"))
     assert [s.get("name") for s in root] == [f["path"] for f in json_findings()["files"]]
     barking = suite_of(root, BARKING)
     cases = outcomes(barking)
@@ -233,7 +246,7 @@ def test_junit_fails_the_rules_barking_breaks_and_skips_out_of_scope_rules() -> 
 
 
 def test_junit_shows_waived_findings_in_system_out(waived_dir: Path) -> None:
-    root = validate_junit(cached("junit", "agreement.yaml", waived_dir))
+    root = parse_junit(cached("junit", "agreement.yaml", waived_dir))
     suite = suite_of(root, "agreement.yaml")
     assert outcomes(suite)["JG607 standard-clauses"] is None
     waived = json_findings("agreement.yaml", waived_dir)["waived"][0]
@@ -244,7 +257,7 @@ def test_junit_shows_waived_findings_in_system_out(waived_dir: Path) -> None:
 
 def test_junit_runs_only_the_form_rules_on_a_broken_file(tmp_path: Path) -> None:
     (tmp_path / "broken.yaml").write_text(BASE + "stray: 1\n", encoding="utf-8")
-    cases = outcomes(suite_of(validate_junit(render("junit", "broken.yaml", tmp_path)), "broken.yaml"))
+    cases = outcomes(suite_of(parse_junit(render("junit", "broken.yaml", tmp_path)), "broken.yaml"))
     schema, jg002, jg101, jg801 = (cases[k] for k in ("JG003 schema", "JG002 duplicate-key",
                                                      "JG101 protocol-before-appointment", "JG801 waiver-expired"))
     assert schema is not None and schema.tag == "failure" and "stray" in (schema.text or "")

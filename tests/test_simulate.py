@@ -1,4 +1,4 @@
-"""jointgov simulate: the known answers of ../shared/spec/scenarios.md, and each verdict on small agreements.
+"""jointgov simulate: the known answers of docs/scenario-format.md, and each verdict on small agreements.
 
 Locations are exact: ``at(text, needle)`` is the line and column where *needle*
 starts in the agreement text, so each assertion names the clause it expects.
@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from jointgov.finding import ConfigError
 from jointgov.scenario import load_scenarios
 from jointgov.simulate import FileSimulation, ScenarioResult, Simulator
-from tests.conftest import AS_OF, BASE, PROTOCOLS, SHARED
+from tests.conftest import AS_OF, BASE, PROTOCOLS, assert_quoted
 from tests.strategies import agreement_data, dump, mutants
 
 
@@ -404,13 +404,9 @@ def test_repeat_runs_are_identical_and_leave_the_checker_alone(simulator: Simula
 # ---------------------------------------------------------------- scenarios are data
 
 def test_scenario_evidence_quotes_are_exact() -> None:
-    seeds = {p.name: " ".join(p.read_text().split()) for p in (SHARED / "seeds").iterdir()}
-    for item in [e for s in load_scenarios() for e in s.evidence]:
-        position = 0
-        for part in (" ".join(p.split()) for p in item["quote"].split("...")):
-            found = seeds[item["source"]].find(part.strip(), position)
-            assert found >= 0, f"{part!r} is not in {item['source']}"
-            position = found
+    for scenario in load_scenarios():
+        for item in scenario.evidence:
+            assert_quoted(item["quote"], item["source"], scenario.name)
 
 
 def test_builtin_scenarios_are_the_six_of_the_spec_in_order() -> None:

@@ -4,7 +4,7 @@ A condition is a list of patterns, each matching one fact by its type and
 field tests, optionally correlated with facts matched earlier (``$post.id``),
 or a ``none:`` pattern that must match no fact. The compiler applies the
 engine's workarounds so that rule authors never meet them (each has a test in
-tests/test_engine_workarounds.py; see ../shared/notes/durable-rules.md):
+tests/test_engine_workarounds.py; see docs/engine.md):
 
 * every rule with a ``none:`` pattern starts with the end-of-document marker,
   which the engine asserts last (issue #402: ``none()`` is order-sensitive);

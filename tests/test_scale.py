@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from jointgov.catalogue import Catalogue
 from jointgov.checker import Checker, Options
 from tests.conftest import AS_OF, PROTOCOLS
@@ -33,6 +35,7 @@ def _key(findings: list) -> list[tuple[str, int, int, str]]:  # type: ignore[typ
     return [(f.rule_id, f.line, f.column, f.message) for f in findings]
 
 
+@pytest.mark.slow
 def test_two_thousand_agreements_in_one_process(catalogue: Catalogue, checker: Checker, tmp_path: Path) -> None:
     corpus = _corpus(catalogue)
     assert len(corpus) >= 50

@@ -172,12 +172,12 @@ def test_progress_bar_on_a_terminal_only_for_many_files(tmp_path: Path) -> None:
 
 
 def test_internal_error_exits_3(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import jointgov.checker
+    import jointgov.pipeline.checker
 
     def explode(*_args: object, **_kw: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(jointgov.checker.Checker, "check_file", explode)
+    monkeypatch.setattr(jointgov.pipeline.checker.Checker, "check_file", explode)
     agreement = tmp_path / "a.yaml"
     agreement.write_text(BASE)
     code, _, err = invoke("check", str(agreement))

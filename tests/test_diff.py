@@ -27,10 +27,10 @@ import yaml
 from click.testing import CliRunner
 
 from jointgov.cli import main
-from jointgov.diff import Change, diff_documents, render_markdown
-from jointgov.difftable import ROWS, TABLE
-from jointgov.load import parse_text
-from jointgov.validate import check_form
+from jointgov.diff.compare import Change, diff_documents, render_markdown
+from jointgov.diff.directions import ROWS, TABLE
+from jointgov.pipeline.load import parse_text
+from jointgov.pipeline.validate import check_form
 from tests.conftest import BASE, PROTOCOLS, ROOT
 
 AS_OF = ("--as-of", "2026-11-23")
@@ -154,7 +154,7 @@ def test_markdown_escapes_table_cells() -> None:
     change = Change("a|b.yaml", 3, 5, "/x", "post`1", "role", "Director | lead", "<b>", "changes", "a *bold* | claim")
     row = render_markdown([], "2026-11-23").splitlines()
     assert row[2] == "No changed agreement to compare (as of 2026-11-23)."
-    from jointgov.diff import FileDiff
+    from jointgov.diff.compare import FileDiff
 
     text = render_markdown([FileDiff("a|b.yaml", "old.yaml", "changed", [change])], "2026-11-23")
     assert ("| [~] changes | `a\\|b.yaml:3:5` | `` post`1 `` | `role` `Director \\| lead` → `<b>` | "

@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from jointgov.checker import Checker, FileResult
+from jointgov.pipeline.checker import Checker, FileResult
 from tests.conftest import BASE
 from tests.strategies import MARKER, agreement_data, agreements, dump, mutants
 

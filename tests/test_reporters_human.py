@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 import yaml
 
-from jointgov.app import run
+from jointgov.commands.check import run
 from jointgov.reporters import AREAS
 from tests.conftest import ROOT
 

@@ -33,9 +33,9 @@ import jsonschema
 import pytest
 
 from jointgov import __version__
-from jointgov.app import run
-from jointgov.catalogue import load_catalogue
-from jointgov.finding import Finding
+from jointgov.commands.check import run
+from jointgov.model import Finding
+from jointgov.pipeline.catalogue import load_catalogue
 from jointgov.reporters import Report, github
 from jointgov.reporters.github import escape_data, escape_property
 from tests.conftest import BASE, ROOT, SHARED

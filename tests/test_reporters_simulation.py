@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-from jointgov.app import run
-from jointgov.simulate import VERDICTS
+from jointgov.commands.check import run
+from jointgov.simulation.machine import VERDICTS
 from tests import test_reporters_human as human
 from tests.conftest import ROOT
 

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from jointgov.catalogue import Catalogue
-from jointgov.checker import Checker, Options
+from jointgov.pipeline.catalogue import Catalogue
+from jointgov.pipeline.checker import Checker, Options
 from tests.conftest import AS_OF, PROTOCOLS
 
 

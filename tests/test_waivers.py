@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from jointgov.app import run
-from jointgov.checker import Checker, FileResult
+from jointgov.commands.check import run
+from jointgov.pipeline.checker import Checker, FileResult
 from tests.conftest import BASE
 
 BODIES = """\

@@ -18,7 +18,7 @@ _FAIL_ON = click.Choice(["error", "warning", "info", "never"])
 
 def _guarded(action: Callable[[], int]) -> None:
     """Run *action* and exit with its status; configuration errors exit 2, anything unexpected 3."""
-    from jointgov.finding import ConfigError
+    from jointgov.model import ConfigError
 
     try:
         status = action()
@@ -79,7 +79,7 @@ def check(paths: tuple[str, ...], fmt: str | None, output: str | None, reports: 
           write_baseline: str | None, jobs: int | None, simulate: bool, scenario_dirs: tuple[str, ...],
           registry: str | None) -> None:
     """Check agreement files, or directories of *.yaml / *.yml files."""
-    from jointgov.app import run
+    from jointgov.commands.check import run
 
     _guarded(lambda: run(paths, fmt=fmt, fail_on=fail_on, as_of=as_of, select=select, ignore=ignore,
                          rules_dirs=rules_dirs, reports=reports, output=output, config_path=config_path,
@@ -107,7 +107,7 @@ _VERDICT_FAIL = click.Choice(["undefined", "unbounded", "deadlock", "unilateral"
 def simulate(paths: tuple[str, ...], names: tuple[str, ...], party: str | None, post: str | None, fmt: str,
              output: str | None, fail_on: str, as_of: str | None, scenario_dirs: tuple[str, ...]) -> None:
     """Follow agreements through the stress scenarios (rating downgrade, reorganisation, ...)."""
-    from jointgov.simulating import run_simulate
+    from jointgov.commands.simulate import run_simulate
 
     _guarded(lambda: run_simulate(paths, names=names, party=party, post=post, fmt=fmt, fail_on=fail_on,
                                   as_of=as_of, scenario_dirs=scenario_dirs, output=output))
@@ -132,7 +132,7 @@ def diff(paths: tuple[str, ...], rev: str | None, fmt: str, output: str | None, 
     Lists the governance-relevant changes, each marked weakens, strengthens or changes, and the
     findings they introduce and resolve.
     """
-    from jointgov.diff import run_diff
+    from jointgov.diff.compare import run_diff
 
     _guarded(lambda: run_diff(paths, rev=rev, fmt=fmt, output=output, fail_on_weakening=fail_on_weakening,
                               as_of=as_of, config_path=config_path))
@@ -147,7 +147,7 @@ def diff(paths: tuple[str, ...], rev: str | None, fmt: str, output: str | None, 
 def rules(ctx: click.Context, rules_dirs: tuple[str, ...], fmt: str) -> None:
     """List the rule catalogue (or: rules test)."""
     if ctx.invoked_subcommand is None:
-        from jointgov.app import rules_table
+        from jointgov.commands.check import rules_table
 
         _guarded(lambda: rules_table(rules_dirs, markdown=fmt == "markdown"))
 
@@ -157,7 +157,7 @@ def rules(ctx: click.Context, rules_dirs: tuple[str, ...], fmt: str) -> None:
 @click.option("--select", multiple=True, metavar="RULES", help="Only these rules (ids or names, comma-separated).")
 def rules_test(directory: str | None, select: tuple[str, ...]) -> None:
     """Run the inline examples of the rules in DIRECTORY (default: the built-in rules)."""
-    from jointgov.app import test_rules
+    from jointgov.commands.check import test_rules
 
     _guarded(lambda: test_rules(directory, select))
 
@@ -167,7 +167,7 @@ def rules_test(directory: str | None, select: tuple[str, ...]) -> None:
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False))
 def explain(rule: str, rules_dirs: tuple[str, ...]) -> None:
     """Explain one rule (by id or name): why, evidence, fix, examples."""
-    from jointgov import app
+    from jointgov.commands import check as app
 
     _guarded(lambda: app.explain(rule, rules_dirs))
 
@@ -176,7 +176,7 @@ def explain(rule: str, rules_dirs: tuple[str, ...]) -> None:
 @click.option("--registry", is_flag=True, help="The schema of the organisations register (registry.yaml) instead.")
 def schema(registry: bool) -> None:
     """Print the JSON Schema of the agreement format (for editors)."""
-    from jointgov.app import print_schema
+    from jointgov.commands.check import print_schema
 
     _guarded(lambda: print_schema(registry=registry))
 
@@ -186,7 +186,7 @@ def schema(registry: bool) -> None:
 @click.option("--as-of", metavar="DATE", help="Date used for derived fields (default: today).")
 def facts(path: str, as_of: str | None) -> None:
     """Print the facts the rules match against for one agreement, as JSON."""
-    from jointgov.app import print_facts
+    from jointgov.commands.check import print_facts
 
     _guarded(lambda: print_facts(path, as_of))
 
@@ -197,6 +197,6 @@ def facts(path: str, as_of: str | None) -> None:
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 def init(path: str, title: str, force: bool) -> None:
     """Write a new agreement skeleton to PATH (default: agreement.yaml), with every section to fill in."""
-    from jointgov.app import init_agreement
+    from jointgov.commands.check import init_agreement
 
     _guarded(lambda: init_agreement(path, force, title=title))

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jointgov.finding import ConfigError
+from jointgov.model import ConfigError
 
 KEYS = ("select", "ignore", "fail_on", "format", "rules", "exclude", "baseline", "severity", "parameters", "limits",
         "jobs")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from jointgov import __version__
-from jointgov.finding import SEVERITIES, Finding
+from jointgov.model import SEVERITIES, Finding
 
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown", "html")
 AREAS = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from jointgov import __version__
-from jointgov.finding import Finding
+from jointgov.model import Finding
 from jointgov.reporters import Report
 from jointgov.reporters.text import summary_line
 

@@ -19,7 +19,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import TextIO
 
-from jointgov.finding import Finding
+from jointgov.model import Finding
 from jointgov.reporters import FileSummary, Report, RuleInfo, Waived
 
 HOSTNAME = "localhost"

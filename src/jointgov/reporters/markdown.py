@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any, TextIO
 import jinja2
 
 from jointgov import __version__
-from jointgov.finding import Finding
+from jointgov.model import Finding
 from jointgov.reporters import AREAS, Report, RuleInfo, Waived
 
 if TYPE_CHECKING:
-    from jointgov.simulate import Run, ScenarioResult, Step
+    from jointgov.simulation.machine import Run, ScenarioResult, Step
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|&~#])")
 _BREAKS = re.compile(r"\s*[\r\n]+\s*")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from jointgov import __version__
-from jointgov.finding import Finding
+from jointgov.model import Finding
 from jointgov.reporters import Report, RuleInfo, WaiverInfo
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 from jointgov.reporters import Report
 
 if TYPE_CHECKING:
-    from jointgov.simulate import FileSimulation, ScenarioResult
+    from jointgov.simulation.machine import FileSimulation, ScenarioResult
 
 _COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
 

@@ -16,13 +16,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from jointgov import facts as facts_mod
-from jointgov.catalogue import Catalogue, Rule
-from jointgov.engine import Engine
-from jointgov.finding import Finding
-from jointgov.load import Limits, Locations, parse_bytes
-from jointgov.registry import Registry, abolished_day
-from jointgov.validate import check_form
+from jointgov.model import Finding
+from jointgov.pipeline import facts as facts_mod
+from jointgov.pipeline.catalogue import Catalogue, Rule
+from jointgov.pipeline.engine import Engine
+from jointgov.pipeline.load import Limits, Locations, parse_bytes
+from jointgov.pipeline.validate import check_form
+from jointgov.repository.register import Registry, abolished_day
 
 Fact = dict[str, Any]
 
@@ -171,7 +171,7 @@ class RepositoryChecker:
 
     def check(self, repo: Repository, as_of: _dt.date) -> list[Finding]:
         """The findings of the repository rules, located in the agreements they concern."""
-        from jointgov.checker import render, target
+        from jointgov.pipeline.checker import render, target
 
         merged: dict[tuple[str, str, int, int], Finding] = {}
         if self.engine is None or not repo.agreements:

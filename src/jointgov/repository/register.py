@@ -15,8 +15,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from jointgov.facts import day
-from jointgov.load import Limits, Loaded, Problem, parse_bytes
+from jointgov.pipeline.facts import day
+from jointgov.pipeline.load import Limits, Loaded, Problem, parse_bytes
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,8 @@ def read(path: str, limits: Limits | None = None) -> Registry:
 
 def parse(raw: bytes, path: str, limits: Limits | None = None) -> Registry:
     """Check a register given as bytes."""
-    from jointgov.fastschema import fast_validator
-    from jointgov.validate import dotted, pointer
+    from jointgov.pipeline.fastschema import fast_validator
+    from jointgov.pipeline.validate import dotted, pointer
 
     loaded = parse_bytes(raw, limits or Limits())
     registry = Registry(path, problems=list(loaded.problems), loaded=loaded)

@@ -6,9 +6,9 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Any
 
-from jointgov.catalogue import Catalogue, Rule
-from jointgov.checker import Checker, Options
-from jointgov.finding import Finding
+from jointgov.model import Finding
+from jointgov.pipeline.catalogue import Catalogue, Rule
+from jointgov.pipeline.checker import Checker, Options
 
 DEFAULT_AS_OF = _dt.date(2026, 1, 1)
 """The as-of date of an example that does not give one, so examples never age."""
@@ -67,8 +67,8 @@ def run_examples(catalogue: Catalogue, rules: list[Rule]) -> list[ExampleResult]
 
 def _repository_findings(catalogue: Catalogue, rule: Rule, example: dict[str, Any], as_of: _dt.date) -> list[Finding]:
     """Check the files of a repository example: each agreement on its own, then the repository rules."""
-    from jointgov.registry import parse
-    from jointgov.repository import Repository, RepositoryChecker, registry_findings
+    from jointgov.repository.checker import Repository, RepositoryChecker, registry_findings
+    from jointgov.repository.register import parse
 
     checker = Checker(catalogue, Options(as_of=as_of))
     repo = Repository(registry=parse(example["registry"].encode("utf-8"), "registry.yaml")

@@ -8,14 +8,14 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from jointgov import facts as facts_mod
-from jointgov.catalogue import Catalogue, Rule
-from jointgov.engine import Engine, Firing
-from jointgov.finding import SEVERITIES, ConfigError, Finding
-from jointgov.load import Limits, Loaded, parse_bytes
+from jointgov.model import SEVERITIES, ConfigError, Finding
+from jointgov.pipeline import facts as facts_mod
+from jointgov.pipeline.catalogue import Catalogue, Rule
+from jointgov.pipeline.engine import Engine, Firing
+from jointgov.pipeline.load import Limits, Loaded, parse_bytes
+from jointgov.pipeline.validate import check_form
+from jointgov.pipeline.waivers import apply_waivers, read_waivers
 from jointgov.reporters import Waived, WaiverInfo
-from jointgov.validate import check_form
-from jointgov.waivers import apply_waivers, read_waivers
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\.([a-z0-9_]+)\}")
 

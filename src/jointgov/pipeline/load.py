@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from jointgov.yamlscalar import BARE_WORDS, CORE_TAG, resolve_plain, tag_message, tagged
+from jointgov.pipeline.scalars import BARE_WORDS, CORE_TAG, resolve_plain, tag_message, tagged
 
 __all__ = ["BARE_WORDS", "Limits", "Loaded", "Locations", "Problem", "escape", "parse_bytes", "parse_text",
            "read_file"]

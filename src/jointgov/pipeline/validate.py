@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from jointgov.load import BARE_WORDS, Loaded, Problem, escape
+from jointgov.pipeline.load import BARE_WORDS, Loaded, Problem, escape
 
 FORMAT_VERSION = 1
 
@@ -36,7 +36,7 @@ def _validator() -> Any:
 
 @cache
 def _fast_valid() -> Any:
-    from jointgov.fastschema import fast_validator
+    from jointgov.pipeline.fastschema import fast_validator
 
     return fast_validator("agreement-1.json")
 

@@ -8,10 +8,10 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from jointgov.finding import ConfigError
-from jointgov.load import Limits
-from jointgov.output import write_atomic
-from jointgov.simulate import RANK, VERDICTS, FileSimulation, Simulator
+from jointgov.files import write_atomic
+from jointgov.model import ConfigError
+from jointgov.pipeline.load import Limits
+from jointgov.simulation.machine import RANK, VERDICTS, FileSimulation, Simulator
 
 FAIL_ON = (*VERDICTS[1:], "never")
 """``--fail-on`` choices: exit 1 when a scenario's verdict is this bad or worse (default: undefined)."""
@@ -19,8 +19,8 @@ FAIL_ON = (*VERDICTS[1:], "never")
 
 def simulator(as_of: str | None, scenario_dirs: Sequence[str] = (), limits: Limits | None = None) -> Simulator:
     """A Simulator with the built-in scenarios and those in *scenario_dirs*."""
-    from jointgov.app import parse_date
-    from jointgov.scenario import load_scenarios
+    from jointgov.commands.check import parse_date
+    from jointgov.simulation.scenarios import load_scenarios
 
     return Simulator(load_scenarios(scenario_dirs), parse_date(as_of), limits)
 
@@ -49,7 +49,7 @@ def run_simulate(paths: Sequence[str], *, names: Sequence[str] = (), party: str 
                  scenario_dirs: Sequence[str] = (), output: str | None = None, out: TextIO | None = None,
                  colour: bool | None = None) -> int:
     """Run the scenarios over the agreements in *paths*; return the exit status (0, 1 or 2)."""
-    from jointgov.app import EXIT_CLEAN, EXIT_FINDINGS, discover
+    from jointgov.commands.check import EXIT_CLEAN, EXIT_FINDINGS, discover
     from jointgov.reporters.simulation import write_json, write_text
 
     out = out or sys.stdout

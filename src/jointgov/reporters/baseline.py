@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 
 from jointgov import __version__
-from jointgov.finding import ConfigError
-from jointgov.output import write_atomic
+from jointgov.files import write_atomic
+from jointgov.model import ConfigError
 from jointgov.reporters import Report
 
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from jointgov.catalogue import Catalogue
-from jointgov.finding import Finding
-from jointgov.load import Locations
+from jointgov.model import Finding
+from jointgov.pipeline.catalogue import Catalogue
+from jointgov.pipeline.load import Locations
 from jointgov.reporters import Waived, WaiverInfo
 
 ID_SECTIONS = ("parties", "joint_posts", "protocols", "dispute_routes", "secondments", "pooled_budgets",

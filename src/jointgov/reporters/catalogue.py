@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jointgov.catalogue import Catalogue
+from jointgov.pipeline.catalogue import Catalogue
 
 _AREAS = {
     "document": "Reading the document", "joint-posts": "Joint posts", "disputes": "Disputes",

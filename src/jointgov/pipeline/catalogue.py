@@ -16,8 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jointgov.conditions import Compiled, ConditionError, compile_condition
-from jointgov.finding import ConfigError
+from jointgov.model import ConfigError
+from jointgov.pipeline.compiler import Compiled, ConditionError, compile_condition
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def _rule_files(directory: Path) -> list[Path]:
 
 def load_rule(path: Path, raw: bytes | None = None) -> Rule:
     """Read and validate one rule file; any problem is a ConfigError with file:line:col."""
-    from jointgov.fastschema import read_checked
+    from jointgov.pipeline.fastschema import read_checked
 
     data, _ = read_checked(path, "rule-1.json", "rule file", raw)
     return Rule(
@@ -144,7 +144,7 @@ def _to_cache(key: str, rules: list[Rule]) -> None:
         return
     from dataclasses import asdict
 
-    from jointgov.output import write_atomic
+    from jointgov.files import write_atomic
 
     try:
         write_atomic(directory / f"catalogue-{key}.json", json.dumps({"rules": [asdict(r) for r in rules]}))

@@ -26,13 +26,13 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from jointgov import facts as facts_mod
-from jointgov.checker import render, target
-from jointgov.engine import Engine, Firing
-from jointgov.finding import ConfigError
-from jointgov.load import Limits, Loaded, parse_bytes
-from jointgov.scenario import END, Scenario, Transition, compile_transitions, digest
-from jointgov.validate import check_form
+from jointgov.model import ConfigError
+from jointgov.pipeline import facts as facts_mod
+from jointgov.pipeline.checker import render, target
+from jointgov.pipeline.engine import Engine, Firing
+from jointgov.pipeline.load import Limits, Loaded, parse_bytes
+from jointgov.pipeline.validate import check_form
+from jointgov.simulation.scenarios import END, Scenario, Transition, compile_transitions, digest
 
 VERDICTS = ("resolved-jointly", "undefined", "unbounded", "deadlock", "unilateral")
 """In order of severity: a scenario's verdict is the worst of its runs."""

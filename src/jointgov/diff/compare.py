@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from jointgov.difftable import TABLE, WHOLE, ListSpec, Row, Table, set_effect, strength, substitute
-from jointgov.finding import ConfigError, Finding
-from jointgov.load import Limits, Loaded, escape, parse_bytes
-from jointgov.output import write_atomic
+from jointgov.diff.directions import TABLE, WHOLE, ListSpec, Row, Table, set_effect, strength, substitute
+from jointgov.files import write_atomic
+from jointgov.model import ConfigError, Finding
+from jointgov.pipeline.load import Limits, Loaded, escape, parse_bytes
 
 if TYPE_CHECKING:
-    from jointgov.checker import Checker, FileResult
+    from jointgov.pipeline.checker import Checker, FileResult
 
 FORMATS = ("text", "json", "markdown")
 MARKERS = {"weakens": "[-]", "strengthens": "[+]", "changes": "[~]"}
@@ -228,7 +228,7 @@ def _git(root: Path | None, *args: str) -> subprocess.CompletedProcess[bytes]:
 def git_versions(rev: str, paths: Sequence[str], limits: Limits, exclude: Sequence[str] = (),
                  base: Path | None = None) -> list[Version]:
     """Each agreement changed under *paths* (default: the whole repository) since *rev*, with both versions."""
-    from jointgov.app import REGISTRY_NAME, YAML_SUFFIXES, _excluded
+    from jointgov.commands.check import REGISTRY_NAME, YAML_SUFFIXES, _excluded
 
     done = _git(None, "rev-parse", "--show-toplevel")
     if done.returncode:
@@ -387,10 +387,10 @@ def run_diff(paths: Sequence[str], *, rev: str | None = None, fmt: str = "text",
     0: nothing weakens, or *fail_on_weakening* is not set; 1: with *fail_on_weakening*, a change that
     weakens, or a new version that is no valid agreement. Usage errors raise ConfigError (exit 2).
     """
-    from jointgov.app import EXIT_CLEAN, EXIT_FINDINGS, parse_date
-    from jointgov.catalogue import load_catalogue
-    from jointgov.checker import Checker, Options
+    from jointgov.commands.check import EXIT_CLEAN, EXIT_FINDINGS, parse_date
     from jointgov.config import load
+    from jointgov.pipeline.catalogue import load_catalogue
+    from jointgov.pipeline.checker import Checker, Options
 
     out = out or sys.stdout
     if fmt not in FORMATS:

@@ -24,9 +24,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jointgov.conditions import Compiled, ConditionError, compile_condition
-from jointgov.finding import ConfigError
-from jointgov.load import Loaded
+from jointgov.model import ConfigError
+from jointgov.pipeline.compiler import Compiled, ConditionError, compile_condition
+from jointgov.pipeline.load import Loaded
 
 END = "end"
 SUBJECT_FACT = {"party": "party", "post": "post", "post-party": "post", "budget": "budget"}
@@ -77,7 +77,7 @@ def builtin_dir() -> Path:
 
 
 def _read(path: Path) -> tuple[dict[str, Any], Loaded]:
-    from jointgov.fastschema import read_checked
+    from jointgov.pipeline.fastschema import read_checked
 
     data, loaded = read_checked(path, "scenario-1.json", "scenario file")
     return data, loaded

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from jointgov.conditions import END_MARKER, ENGINE_FIELDS, Compiled
+from jointgov.pipeline.compiler import END_MARKER, ENGINE_FIELDS, Compiled
 
 _SID = "w0"
 CAP = 10_000

@@ -17,14 +17,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from jointgov.finding import SEVERITY_RANK, ConfigError
-from jointgov.load import Limits
-from jointgov.output import repository_root, write_atomic
+from jointgov.files import repository_root, write_atomic
+from jointgov.model import SEVERITY_RANK, ConfigError
+from jointgov.pipeline.load import Limits
 
 if TYPE_CHECKING:
-    from jointgov.catalogue import Catalogue
-    from jointgov.checker import Checker, FileResult, Options
     from jointgov.config import Config
+    from jointgov.pipeline.catalogue import Catalogue
+    from jointgov.pipeline.checker import Checker, FileResult, Options
     from jointgov.reporters import Report
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -128,11 +128,11 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
         scenario_dirs: Sequence[str] = (), registry: str | None = None) -> int:
     """Check agreements and report; return the exit status (``simulate`` adds the stress scenarios to the
     report; they do not change the exit status)."""
-    from jointgov import baseline as baseline_mod
-    from jointgov.catalogue import load_catalogue
-    from jointgov.checker import Checker, Options
     from jointgov.config import load
+    from jointgov.pipeline.catalogue import load_catalogue
+    from jointgov.pipeline.checker import Checker, Options
     from jointgov.reporters import FORMATS, FileSummary, Report, RuleInfo, writer
+    from jointgov.reporters import baseline as baseline_mod
 
     out = out or sys.stdout
     config = load(config_path, FORMATS)
@@ -172,7 +172,7 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
     report.findings.sort()
     report.waived.sort(key=lambda w: w.finding)
     if simulate:
-        from jointgov.simulating import simulate_files, simulator
+        from jointgov.commands.simulate import simulate_files, simulator
 
         report.simulations = simulate_files(simulator(as_of, scenario_dirs, options.limits), files)
     if write_baseline:
@@ -202,9 +202,9 @@ def _repository_pass(report: Report, checker: Checker, catalogue: Catalogue, fil
     """The repository rules (JG9xx) over every agreement of the run and the register."""
     import hashlib
 
-    from jointgov import registry as registry_mod
     from jointgov.reporters import FileSummary
-    from jointgov.repository import Repository, RepositoryChecker, registry_findings
+    from jointgov.repository import register as registry_mod
+    from jointgov.repository.checker import Repository, RepositoryChecker, registry_findings
 
     repo = Repository(registry=registry_mod.read(registry, options.limits) if registry else None)
     if repo.registry is not None:
@@ -273,12 +273,12 @@ def _progress(files: list[str], results: Iterator[FileResult]) -> Iterator[FileR
 
 def rules_table(rules_dirs: Sequence[str] = (), out: TextIO | None = None, markdown: bool = False) -> int:
     """Print the catalogue as a table (id, name, severity, area, title), or as the Markdown reference."""
-    from jointgov.catalogue import load_catalogue
+    from jointgov.pipeline.catalogue import load_catalogue
 
     out = out or sys.stdout
     catalogue = load_catalogue(rules_dirs)
     if markdown:
-        from jointgov.docs import rules_markdown
+        from jointgov.reporters.catalogue import rules_markdown
 
         out.write(rules_markdown(catalogue))
         return EXIT_CLEAN
@@ -292,7 +292,7 @@ def rules_table(rules_dirs: Sequence[str] = (), out: TextIO | None = None, markd
 
 def explain(key: str, rules_dirs: Sequence[str] = (), out: TextIO | None = None) -> int:
     """Print one rule: rationale, evidence, remediation and its examples."""
-    from jointgov.catalogue import load_catalogue
+    from jointgov.pipeline.catalogue import load_catalogue
 
     out = out or sys.stdout
     catalogue = load_catalogue(rules_dirs)
@@ -324,8 +324,8 @@ def explain(key: str, rules_dirs: Sequence[str] = (), out: TextIO | None = None)
 
 def print_schema(out: TextIO | None = None, registry: bool = False) -> int:
     """Print the agreement format's JSON Schema (or the organisations register's)."""
-    from jointgov import registry as registry_mod
-    from jointgov.validate import agreement_schema
+    from jointgov.pipeline.validate import agreement_schema
+    from jointgov.repository import register as registry_mod
 
     out = out or sys.stdout
     json.dump(registry_mod.schema() if registry else agreement_schema(), out, indent=2, ensure_ascii=False)
@@ -335,9 +335,9 @@ def print_schema(out: TextIO | None = None, registry: bool = False) -> int:
 
 def print_facts(path: str, as_of: str | None = None, out: TextIO | None = None) -> int:
     """Print the facts the rules see for one agreement, as JSON (exit 1 if it cannot be read)."""
-    from jointgov.facts import build
-    from jointgov.load import read_file
-    from jointgov.validate import check_form
+    from jointgov.pipeline.facts import build
+    from jointgov.pipeline.load import read_file
+    from jointgov.pipeline.validate import check_form
 
     out = out or sys.stdout
     if not Path(path).is_file():
@@ -360,8 +360,8 @@ def print_facts(path: str, as_of: str | None = None, out: TextIO | None = None) 
 
 def test_rules(directory: str | None = None, select: Iterable[str] = (), out: TextIO | None = None) -> int:
     """Run the inline examples of the rules (of *directory*, or the built-in ones)."""
-    from jointgov.catalogue import load_catalogue
-    from jointgov.examples import run_examples
+    from jointgov.commands.rules_test import run_examples
+    from jointgov.pipeline.catalogue import load_catalogue
 
     out = out or sys.stdout
     catalogue = load_catalogue([directory] if directory else [])
@@ -385,7 +385,7 @@ def init_agreement(path: str, force: bool = False, title: str | None = None, out
     """
     import shlex
 
-    from jointgov.skeleton import DEFAULT_TITLE, render
+    from jointgov.commands.init import DEFAULT_TITLE, render
 
     out = out or sys.stdout
     target = Path(path)

@@ -177,7 +177,7 @@ def test_internal_error_exits_3(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     def explode(*_args: object, **_kw: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(jointgov.pipeline.checker.Checker, "check_file", explode)
+    monkeypatch.setattr(jointgov.pipeline.checker.Checker, "check_document", explode)
     agreement = tmp_path / "a.yaml"
     agreement.write_text(BASE)
     code, _, err = invoke("check", str(agreement))

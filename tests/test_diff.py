@@ -27,10 +27,11 @@ import yaml
 from click.testing import CliRunner
 
 from jointgov.cli import main
-from jointgov.diff.compare import Change, diff_documents, render_markdown
+from jointgov.diff.compare import Change, diff_documents
 from jointgov.diff.directions import ROWS, TABLE
 from jointgov.pipeline.load import parse_text
 from jointgov.pipeline.validate import check_form
+from jointgov.reporters.diff import render_markdown
 from tests.conftest import BASE, PROTOCOLS, ROOT
 
 AS_OF = ("--as-of", "2026-11-23")

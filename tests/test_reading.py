@@ -130,7 +130,8 @@ def test_many_merges_stay_linear() -> None:
     """Each merge costs the merged keys, not the whole document's locations (no quadratic blow-up:
     the earlier location copy took 31 s for 1,000 merges and grew with the square; now about 20 ms.
     No timing is asserted: a regression stalls the suite instead)."""
-    from jointgov.pipeline.load import Limits, parse_text
+    from jointgov.model import Limits
+    from jointgov.pipeline.load import parse_text
 
     anchor = "base: &b {" + ", ".join(f"k{i}: {i}" for i in range(40)) + "}\n"
     text = anchor + "".join(f"m{i}: {{<<: *b, own: {i}}}\n" for i in range(2000))

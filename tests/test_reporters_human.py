@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from jointgov.commands.check import run
-from jointgov.reporters import AREAS
+from jointgov.model import AREAS
 from tests.conftest import ROOT
 
 AS_OF = "2026-11-23"

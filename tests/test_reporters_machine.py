@@ -36,8 +36,9 @@ from jointgov import __version__
 from jointgov.commands.check import run
 from jointgov.model import Finding
 from jointgov.pipeline.catalogue import load_catalogue
-from jointgov.reporters import Report, github
+from jointgov.reporters import github
 from jointgov.reporters.github import escape_data, escape_property
+from jointgov.reporters.report import Report
 from tests.conftest import BASE, ROOT, SHARED
 
 AS_OF = "2026-11-23"

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from jointgov.commands.check import run
-from jointgov.simulation.machine import VERDICTS
+from jointgov.model import VERDICTS
 from tests import test_reporters_human as human
 from tests.conftest import ROOT
 

@@ -7,8 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from jointgov.model import Options
 from jointgov.pipeline.catalogue import Catalogue
-from jointgov.pipeline.checker import Checker, Options
+from jointgov.pipeline.checker import Checker
 from tests.conftest import AS_OF, PROTOCOLS
 
 

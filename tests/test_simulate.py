@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from jointgov.model import ConfigError
-from jointgov.simulation.machine import FileSimulation, ScenarioResult, Simulator
+from jointgov.simulation.machine import Simulator
+from jointgov.simulation.results import FileSimulation, ScenarioResult
 from jointgov.simulation.scenarios import load_scenarios
 from tests.conftest import AS_OF, BASE, PROTOCOLS, SHARED
 from tests.strategies import agreement_data, dump, mutants

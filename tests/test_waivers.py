@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from jointgov.commands.check import run
-from jointgov.pipeline.checker import Checker, FileResult
+from jointgov.model import FileResult
+from jointgov.pipeline.checker import Checker
 from tests.conftest import BASE
 
 BODIES = """\

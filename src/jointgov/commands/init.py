@@ -1,4 +1,4 @@
-"""``jointgov init``: a new agreement skeleton with every section of the format and guidance comments.
+"""``jointgov init [PATH]``: a new agreement skeleton with every section of the format and guidance comments.
 
 The skeleton is ``templates/skeleton.yaml`` (package data) with its title and
 agreement id filled in. It is valid against the format (no JG0xx finding), and
@@ -10,8 +10,15 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+import sys
 import unicodedata
 from importlib import resources
+from pathlib import Path
+from typing import TextIO
+
+from jointgov.files import write_atomic
+from jointgov.model import EXIT_CLEAN, ConfigError
 
 DEFAULT_TITLE = "New partnership agreement"
 DEFAULT_PATH = "agreement.yaml"
@@ -82,3 +89,30 @@ def render(title: str = DEFAULT_TITLE) -> str:
         raise RuntimeError("templates/skeleton.yaml must hold __TITLE__ and __ID__ exactly once each")
     # both quoted: an id such as ``yes`` or ``2024`` would otherwise be read as a boolean or a number
     return text.replace(_TITLE_MARK, yaml_text(title.strip())).replace(_ID_MARK, yaml_text(agreement_id(title)))
+
+
+def run(path: str, force: bool = False, title: str | None = None, out: TextIO | None = None) -> int:
+    """Write a new agreement skeleton to *path*: every section of the format, with guidance comments.
+
+    An existing file is left untouched unless *force* is true (a ConfigError: exit 2). The file is
+    written atomically. Prints the path written and the command that checks it.
+    """
+    out = out or sys.stdout
+    target = Path(path)
+    if target.is_dir():
+        raise ConfigError(f"{path} is a directory: give the path of the agreement file to write")
+    if target.exists() and not force:
+        raise ConfigError(f"{path} already exists: not overwritten (use --force to replace it)")
+    try:
+        text = render(DEFAULT_TITLE if title is None else title)
+    except ValueError as exc:
+        raise ConfigError(f"--title: {exc}") from exc
+    try:
+        write_atomic(target, text, overwrite=force)
+    except FileExistsError as exc:  # created meanwhile by someone else
+        raise ConfigError(f"{path} already exists: not overwritten (use --force to replace it)") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    out.write(f"wrote {path}\n")
+    out.write(f"fill it in, then run: jointgov check {shlex.quote(path)}\n")
+    return EXIT_CLEAN

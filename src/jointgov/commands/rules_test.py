@@ -1,14 +1,21 @@
-"""Run the inline examples of rule files: every rule must fire exactly where its failing examples say."""
+"""``jointgov rules test [DIR]``: run the inline examples of rule files.
+
+Every rule must fire exactly where its failing examples say, and nowhere in its passing ones.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
+import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
-from jointgov.model import Finding
-from jointgov.pipeline.catalogue import Catalogue, Rule
-from jointgov.pipeline.checker import Checker, Options
+from jointgov.config import split_keys
+from jointgov.model import EXIT_CLEAN, EXIT_FINDINGS, Finding, Limits, Options
+from jointgov.pipeline.catalogue import Catalogue, Rule, load_catalogue
+from jointgov.pipeline.checker import Checker, read_agreement
 
 DEFAULT_AS_OF = _dt.date(2026, 1, 1)
 """The as-of date of an example that does not give one, so examples never age."""
@@ -66,18 +73,37 @@ def run_examples(catalogue: Catalogue, rules: list[Rule]) -> list[ExampleResult]
 
 
 def _repository_findings(catalogue: Catalogue, rule: Rule, example: dict[str, Any], as_of: _dt.date) -> list[Finding]:
-    """Check the files of a repository example: each agreement on its own, then the repository rules."""
-    from jointgov.repository.checker import Repository, RepositoryChecker, registry_findings
+    """Check the files of a repository example: each agreement on its own (read once), then the repository rules."""
+    from jointgov.repository.checker import RepositoryChecker, registry_findings
+    from jointgov.repository.facts import Entry, entry
     from jointgov.repository.register import parse
 
     checker = Checker(catalogue, Options(as_of=as_of))
-    repo = Repository(registry=parse(example["registry"].encode("utf-8"), "registry.yaml")
-                      if example.get("registry") else None)
+    repository = RepositoryChecker(catalogue, [r for r in catalogue.rules if r.level == "repository"])
+    register = parse(example["registry"].encode("utf-8"), "registry.yaml") if example.get("registry") else None
     found: list[Finding] = []
+    entries: list[Entry] = []
     for name, text in sorted(example["agreements"].items()):
-        found.extend(checker.check_bytes(text.encode("utf-8"), name).findings)
-        repo.add(name, text.encode("utf-8"))
-    if repo.registry is not None:
-        found.extend(registry_findings(repo.registry, catalogue))
-    rules = [r for r in catalogue.rules if r.level == "repository"]
-    return found + RepositoryChecker(catalogue, rules).check(repo, as_of)
+        doc = read_agreement(text.encode("utf-8"), name, Limits())
+        found.extend(checker.check_document(doc).findings)
+        if doc.sound:
+            entries.append(entry(doc, as_of, repository.suffixes()))
+    if register is not None:
+        found.extend(registry_findings(register, catalogue))
+    return found + repository.check(entries, register, as_of)
+
+
+def run(directory: str | None = None, select: Iterable[str] = (), out: TextIO | None = None) -> int:
+    """Run the inline examples of the rules (of *directory*, or the built-in ones)."""
+    out = out or sys.stdout
+    catalogue = load_catalogue([directory] if directory else [])
+    keys = split_keys(select)
+    wanted = [r for r in catalogue.rules if (directory is None or Path(r.path).parent == Path(directory))
+              and (not keys or r.id in keys or r.name in keys)]
+    results = run_examples(catalogue, wanted)
+    failed = [r for r in results if not r.ok]
+    for result in results:
+        out.write(f"{'ok  ' if result.ok else 'FAIL'} {result.rule_id} {result.label}"
+                  f"{'' if result.ok else ': ' + result.detail}\n")
+    out.write(f"{len(results) - len(failed)} passed, {len(failed)} failed\n")
+    return EXIT_FINDINGS if failed else EXIT_CLEAN

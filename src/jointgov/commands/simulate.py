@@ -1,4 +1,9 @@
-"""``jointgov simulate`` and ``check --simulate``: the command logic, callable without click."""
+"""``jointgov simulate FILE...``: follow agreements through the stress scenarios.
+
+The run is configured as ``check`` is (``jointgov.config.settings``: the configuration's limits,
+exclude globs and rule options, checked against the catalogue), and each file is read and judged
+by the same rule, so a file ``check`` refuses is not simulated.
+"""
 
 from __future__ import annotations
 
@@ -8,31 +13,10 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from jointgov.files import write_atomic
-from jointgov.model import ConfigError
-from jointgov.pipeline.load import Limits
-from jointgov.simulation.machine import RANK, VERDICTS, FileSimulation, Simulator
-
-FAIL_ON = (*VERDICTS[1:], "never")
-"""``--fail-on`` choices: exit 1 when a scenario's verdict is this bad or worse (default: undefined)."""
-
-
-def simulator(as_of: str | None, scenario_dirs: Sequence[str] = (), limits: Limits | None = None) -> Simulator:
-    """A Simulator with the built-in scenarios and those in *scenario_dirs*."""
-    from jointgov.commands.check import parse_date
-    from jointgov.simulation.scenarios import load_scenarios
-
-    return Simulator(load_scenarios(scenario_dirs), parse_date(as_of), limits)
-
-
-def simulate_files(sim: Simulator, files: Sequence[str], names: Sequence[str] = (), party: str | None = None,
-                   post: str | None = None) -> list[FileSimulation]:
-    """Simulate each file; unknown scenario names are a usage error."""
-    known = [s.name for s in sim.scenarios]
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise ConfigError(f"--scenario: no scenario {', '.join(map(repr, unknown))} (scenarios: {', '.join(known)})")
-    return [sim.simulate_file(path, names=tuple(names), party=party, post=post) for path in files]
+from jointgov.config import settings
+from jointgov.files import discover, write_atomic
+from jointgov.model import EXIT_CLEAN, EXIT_FINDINGS, VERDICT_FAIL_ON, ConfigError
+from jointgov.simulation.results import RANK, FileSimulation
 
 
 def failing(sims: Sequence[FileSimulation], fail_on: str) -> bool:
@@ -44,23 +28,32 @@ def failing(sims: Sequence[FileSimulation], fail_on: str) -> bool:
     return any(RANK[v] >= RANK[fail_on] for s in sims for v in s.verdicts())
 
 
-def run_simulate(paths: Sequence[str], *, names: Sequence[str] = (), party: str | None = None,
-                 post: str | None = None, fmt: str = "text", fail_on: str = "undefined", as_of: str | None = None,
-                 scenario_dirs: Sequence[str] = (), output: str | None = None, out: TextIO | None = None,
-                 colour: bool | None = None) -> int:
+def run(paths: Sequence[str], *, names: Sequence[str] = (), party: str | None = None, post: str | None = None,
+        fmt: str = "text", fail_on: str = "undefined", as_of: str | None = None, scenario_dirs: Sequence[str] = (),
+        output: str | None = None, config_path: str | None = None, out: TextIO | None = None,
+        colour: bool | None = None) -> int:
     """Run the scenarios over the agreements in *paths*; return the exit status (0, 1 or 2)."""
-    from jointgov.commands.check import EXIT_CLEAN, EXIT_FINDINGS, discover
+    from jointgov.pipeline.checker import open_agreement, prepare
     from jointgov.reporters.simulation import write_json, write_text
+    from jointgov.simulation.machine import Simulator
+    from jointgov.simulation.scenarios import load_scenarios
 
     out = out or sys.stdout
-    if fail_on not in FAIL_ON:
-        raise ConfigError(f"--fail-on: expected one of {', '.join(FAIL_ON)}, got {fail_on!r}")
-    files, _ = discover(paths)
-    if not files:
+    if fail_on not in VERDICT_FAIL_ON:
+        raise ConfigError(f"--fail-on: expected one of {', '.join(VERDICT_FAIL_ON)}, got {fail_on!r}")
+    run_settings = settings(config_path, as_of=as_of)
+    options, config = run_settings.options, run_settings.config
+    files, excluded = discover(paths, config.exclude, config.base)
+    if not files and not excluded:
         raise ConfigError("no agreement files (*.yaml, *.yml) found in " + ", ".join(paths))
-    sim = simulator(as_of, scenario_dirs)
-    sims = simulate_files(sim, files, names, party, post)
-    day = sim.as_of.isoformat()
+    prepare(run_settings)  # the configuration's rule options are checked as check and diff check them
+    sim = Simulator(load_scenarios(scenario_dirs), options.as_of, options.limits)
+    known = [s.name for s in sim.scenarios]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ConfigError(f"--scenario: no scenario {', '.join(map(repr, unknown))} (scenarios: {', '.join(known)})")
+    sims = [sim.simulate_document(open_agreement(path, options.limits), tuple(names), party, post) for path in files]
+    day = options.as_of.isoformat()
     stream = io.StringIO() if output else out
     if fmt == "json":
         write_json(sims, stream, day)

@@ -42,7 +42,7 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Any
 
-from jointgov.pipeline.load import escape
+from jointgov.pipeline.locate import escape
 
 KINDS = ("set", "higher", "lower", "order", "true", "present", "absent", "earlier", "ignore")
 WHOLE = frozenset({"set", "higher", "lower", "order", "true", "earlier"})

@@ -1,51 +1,100 @@
-"""Check one agreement end to end: load, validate, facts, engine, located findings."""
+"""Check one agreement end to end: read it once, judge it, run the rules, apply the waivers.
+
+``read_agreement`` is the one place that reads a document and judges whether it is *sound*: whether
+the rules may read it. Every command goes through it, so ``check``, ``simulate``, ``facts``,
+``diff`` and the repository rules refuse the same documents, for the same first problem. A
+document is sound when it could be read and parsed (no JG001), has the form of format version 1
+(JG003, JG006: the schema, and no tag other than the standard ones) and is a mapping; unknown
+references and repeated ids (JG004, JG005) and repeated keys (JG002, the first is read) are
+findings, but the rules still run.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import re
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from jointgov.model import SEVERITIES, ConfigError, Finding
+from jointgov.files import read_bounded
+from jointgov.model import SEVERITIES, ConfigError, FileResult, Finding, Limits, Options, Problem
 from jointgov.pipeline import facts as facts_mod
-from jointgov.pipeline.catalogue import Catalogue, Rule
+from jointgov.pipeline.catalogue import Catalogue, Rule, load_catalogue
 from jointgov.pipeline.engine import Engine, Firing
-from jointgov.pipeline.load import Limits, Loaded, parse_bytes
+from jointgov.pipeline.firings import at_expression, message, target
+from jointgov.pipeline.load import Loaded, parse_bytes
+from jointgov.pipeline.locate import Locations
 from jointgov.pipeline.validate import check_form
 from jointgov.pipeline.waivers import apply_waivers, read_waivers
-from jointgov.reporters import Waived, WaiverInfo
 
-_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\.([a-z0-9_]+)\}")
-
-
-@dataclass(frozen=True)
-class Options:
-    """What a check run applies to every file."""
-
-    as_of: _dt.date
-    select: frozenset[str] | None = None
-    ignore: frozenset[str] = frozenset()
-    limits: Limits = field(default_factory=Limits)
-    params: dict[str, dict[str, Any]] = field(default_factory=dict)
-    severity: dict[str, str] = field(default_factory=dict)
-    """Severity overrides by rule id (never for JG0xx and JG8xx)."""
+if TYPE_CHECKING:
+    from jointgov.config import Settings
 
 
 @dataclass
-class FileResult:
-    """The outcome for one file."""
+class Document:
+    """One agreement, read and parsed once, and judged: everything a run does with it starts here."""
 
     path: str
-    findings: list[Finding]
+    """The path shown in findings."""
     sha256: str
-    rules_run: bool
-    waived: list[Waived] = field(default_factory=list)
-    waivers: list[WaiverInfo] = field(default_factory=list)
-    applicable: frozenset[str] = frozenset()
-    identity: tuple[str, str, tuple[str, ...]] = ("", "", ())
-    """The agreement's title, id and party names, for reports."""
+    loaded: Loaded
+    problems: list[Problem]
+    sound: bool
+    """Whether the rules (and the simulation, the repository rules, the diff) may read it."""
+    unreadable: bool = False
+    """The file could not be read at all (its one problem says why; it has no digest)."""
+    _facts: dict[_dt.date, list[dict[str, Any]]] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def data(self) -> Any:
+        """The document's data (a mapping when it is sound)."""
+        return self.loaded.data
+
+    @property
+    def locations(self) -> Locations:
+        """Where each key and value is."""
+        return self.loaded.locations
+
+    def facts(self, as_of: _dt.date) -> list[dict[str, Any]]:
+        """The facts the rules match against (built once per date; only for a sound document)."""
+        if as_of not in self._facts:
+            self._facts[as_of] = facts_mod.build(self.data, as_of)
+        return self._facts[as_of]
+
+    def first_problem(self) -> Problem:
+        """The problem a refusal names: the first in the order findings are reported (line, column, rule)."""
+        return min(self.problems, key=lambda p: (p[1], p[2], p[0], p[3]), default=("JG003", 1, 1, "invalid", ""))
+
+    def refusal(self) -> str:
+        """Why the document cannot be read by the rules: ``path:line:col: JGnnn message`` of its first problem."""
+        rule, line, col, text, _ = self.first_problem()
+        return f"{self.path}:{line}:{col}: {rule} {text}"
+
+
+def read_agreement(raw: bytes, display: str, limits: Limits) -> Document:
+    """Parse and judge one agreement given as bytes: the one soundness rule of every command."""
+    sha = hashlib.sha256(raw).hexdigest()
+    loaded = parse_bytes(raw, limits)
+    problems = list(loaded.problems)
+    sound = False
+    if not any(p[0] == "JG001" for p in problems):  # unreadable: nothing to check the form of
+        form, sound = check_form(loaded)
+        problems.extend(form)
+        sound = sound and not any(p[0] == "JG003" for p in problems)  # an unknown tag is a JG003 of the reader
+    return Document(display, sha, loaded, problems, sound and isinstance(loaded.data, dict))
+
+
+def open_agreement(path: str | Path, limits: Limits, display: str | None = None) -> Document:
+    """Read the file at *path* once (bounded) and judge it; a file that cannot be read is an unsound document."""
+    shown = display or str(path)
+    try:
+        raw = read_bounded(path, limits)
+    except OSError as exc:
+        problem: Problem = ("JG001", 1, 1, f"cannot read the file: {exc.strerror}", "")
+        return Document(shown, "", Loaded(None, Locations(), [problem]), [problem], False, unreadable=True)
+    return read_agreement(raw, shown, limits)
 
 
 def _chosen(rule: Rule, keys: frozenset[str] | None) -> bool:
@@ -55,27 +104,50 @@ def _chosen(rule: Rule, keys: frozenset[str] | None) -> bool:
         for key in keys)
 
 
+def check_options(catalogue: Catalogue, options: Options) -> None:
+    """Refuse (ConfigError) a ``--select``/``--ignore`` key or a severity override the catalogue does not know,
+    and any attempt to ignore or lower a JG0xx or JG8xx rule."""
+    for key in sorted((options.select or frozenset()) | options.ignore):
+        if not any(_chosen(r, frozenset({key})) for r in catalogue.rules):
+            raise ConfigError(f"unknown rule '{key}' in --select/--ignore (see 'jointgov rules')")
+    for key, level in options.severity.items():
+        rule = catalogue.by_key(key)
+        if rule is None:
+            raise ConfigError(f"unknown rule '{key}' in the severity overrides")
+        if rule.locked:
+            raise ConfigError(f"{rule.id} {rule.name}: the severity of JG0xx and JG8xx rules cannot be changed")
+        if level not in SEVERITIES:
+            raise ConfigError(f"{rule.id}: severity '{level}' is not one of {', '.join(SEVERITIES)}")
+    for rule in catalogue.rules:
+        if rule.locked and _chosen(rule, options.ignore):
+            raise ConfigError(f"{rule.id} {rule.name} cannot be ignored: JG0xx and JG8xx rules are always on")
+
+
+def prepare(settings: Settings) -> Catalogue:
+    """The catalogue of a run (built-in rules, the configuration's directories, ``--rules``), with every rule
+    option of the run checked against it: the same check, and the same messages, for every command."""
+    catalogue = load_catalogue(settings.rules_dirs)
+    for rule_id, values in settings.options.params.items():
+        rule = catalogue.by_key(rule_id)
+        if rule is None:
+            raise ConfigError(f"invalid config: {settings.config.path}: parameters.{rule_id}: no such rule")
+        for name in values:
+            if name not in rule.parameters:
+                known = ", ".join(rule.parameters) or "none"
+                raise ConfigError(f"invalid config: {settings.config.path}: parameters.{rule_id}.{name}: {rule.id} "
+                                  f"has no parameter '{name}' (its parameters: {known})")
+    check_options(catalogue, settings.options)
+    return catalogue
+
+
 class Checker:
-    """Holds the compiled catalogue and checks files one by one (one engine per process)."""
+    """Holds the compiled catalogue and checks documents one by one (one engine per process)."""
 
     def __init__(self, catalogue: Catalogue, options: Options) -> None:
         """Select the rules, compile them and register the ruleset with the engine."""
+        check_options(catalogue, options)
         self.catalogue = catalogue
         self.options = options
-        for key in sorted((options.select or frozenset()) | options.ignore):
-            if not any(_chosen(r, frozenset({key})) for r in catalogue.rules):
-                raise ConfigError(f"unknown rule '{key}' in --select/--ignore (see 'jointgov rules')")
-        for key, level in options.severity.items():
-            rule = catalogue.by_key(key)
-            if rule is None:
-                raise ConfigError(f"unknown rule '{key}' in the severity overrides")
-            if rule.locked:
-                raise ConfigError(f"{rule.id} {rule.name}: the severity of JG0xx and JG8xx rules cannot be changed")
-            if level not in SEVERITIES:
-                raise ConfigError(f"{rule.id}: severity '{level}' is not one of {', '.join(SEVERITIES)}")
-        for rule in catalogue.rules:
-            if rule.locked and _chosen(rule, options.ignore):
-                raise ConfigError(f"{rule.id} {rule.name} cannot be ignored: JG0xx and JG8xx rules are always on")
         self.active = [r for r in catalogue.rules if self._wanted(r)]
         self.active_ids = frozenset(r.id for r in self.active)
         mine = [r for r in self.active if r.match and r.level == "agreement"]  # JG9xx: jointgov.repository
@@ -94,70 +166,56 @@ class Checker:
 
     def check_file(self, path: str, display: str | None = None) -> FileResult:
         """Check the file at *path*; *display* is the path shown in findings."""
-        try:
-            with open(path, "rb") as handle:
-                raw = handle.read(self.options.limits.max_bytes + 1)
-        except OSError as exc:
-            finding = self._finding("JG001", 1, 1, f"cannot read the file: {exc.strerror}", "", display or path)
-            return FileResult(display or path, [finding], "", False)
-        return self.check_bytes(raw, display or path)
+        return self.check_document(open_agreement(path, self.options.limits, display))
 
     def check_bytes(self, raw: bytes, display: str) -> FileResult:
         """Check a document given as bytes."""
-        sha = hashlib.sha256(raw).hexdigest()
-        loaded = parse_bytes(raw, self.options.limits)
-        problems = list(loaded.problems)
-        sound = False
-        if not any(p[0] == "JG001" for p in problems):  # unreadable: nothing to check the form of
-            form, sound = check_form(loaded)
-            problems.extend(form)
-            sound = sound and not any(p[0] == "JG003" for p in problems)
-        found = {self._finding(*p, path=display) for p in problems}
+        return self.check_document(read_agreement(raw, display, self.options.limits))
+
+    def check_document(self, doc: Document) -> FileResult:
+        """Check a document read with ``read_agreement``: its problems, then (when sound) the rules and waivers."""
+        found = {self._finding(*p, path=doc.path) for p in doc.problems}
+        if doc.unreadable:
+            return FileResult(doc.path, sorted(found), "", False)
         applicable = frozenset(r.id for r in self.active if r.locked)
-        identity = _identity(loaded.data)
-        if not sound:
-            return FileResult(display, sorted(found), sha, False, applicable=applicable, identity=identity)
-        rule_findings, applicable = self._rule_findings(loaded, display)
+        identity = _identity(doc.data)
+        if not doc.sound:
+            return FileResult(doc.path, sorted(found), doc.sha256, False, applicable=applicable, identity=identity)
+        rule_findings, applicable = self._rule_findings(doc)
         found.update(rule_findings)
-        waivers = read_waivers(loaded.data, loaded.locations, display, sorted(found))
-        kept, waived, applied = apply_waivers(sorted(found), waivers, loaded.data, loaded.locations,
-                                              self.catalogue, self.active_ids)
-        return FileResult(display, kept, sha, True, waived, applied, applicable, identity)
+        waivers = read_waivers(doc.data, doc.locations, doc.path, sorted(found))
+        kept, waived, applied = apply_waivers(sorted(found), waivers, doc.data, doc.locations, self.catalogue,
+                                              self.active_ids)
+        return FileResult(doc.path, kept, doc.sha256, True, waived, applied, applicable, identity)
 
-    def facts_of(self, loaded: Loaded) -> list[dict[str, Any]]:
-        """The facts the rules match against (for ``jointgov facts``)."""
-        return facts_mod.build(loaded.data, self.options.as_of)
-
-    def _rule_findings(self, loaded: Loaded, display: str) -> tuple[set[Finding], frozenset[str]]:
+    def _rule_findings(self, doc: Document) -> tuple[set[Finding], frozenset[str]]:
         """One finding per rule and place (the messages of several firings there are joined), and
         the ids of the rules that apply (no scope, or a scope that holds)."""
         merged: dict[tuple[str, int, int], Finding] = {}
         applicable = {r.id for r in self.active if not r.scope}
-        for firing in self.engine.evaluate(self.facts_of(loaded)):
+        for firing in self.engine.evaluate(doc.facts(self.options.as_of)):
             rule = self.catalogue.rules[firing.rule]
             if firing.condition < 0:
                 applicable.add(rule.id)
                 continue
-            new = self._located(rule, firing, loaded, display)
+            new = self._located(rule, firing, doc)
             key = (new.rule_id, new.line, new.column)
             old = merged.get(key)
             if old is None:
                 merged[key] = new
             elif new.message not in old.message.split("; "):
                 parts = sorted([*old.message.split("; "), new.message])
-                merged[key] = replace(old, message="; ".join(parts))
+                merged[key] = Finding(old.path, old.line, old.column, old.rule_id, "; ".join(parts), old.rule_name,
+                                      old.severity, old.pointer)
         return set(merged.values()), frozenset(applicable)
 
-    def _located(self, rule: Rule, firing: Firing, loaded: Loaded, display: str) -> Finding:
-        cond = rule.match[firing.condition]
-        at = cond.get("at") or rule.at or next((a for a in firing.facts if not a.startswith("_")), "")
-        ptr = target(at, firing.facts)
-        line, col = loaded.locations.at(ptr)
-        template = cond.get("message") or rule.message or rule.title
-        message = render(template, firing.facts, rule.parameters | self.options.params.get(rule.id, {}))
-        if _value_at(loaded.data, ptr) == "unknown":
-            message += " (the value is recorded as unknown)"
-        return Finding(display, line, col, rule.id, message, rule.name, self.severity.get(rule.id, rule.severity), ptr)
+    def _located(self, rule: Rule, firing: Firing, doc: Document) -> Finding:
+        ptr = target(at_expression(rule, firing), firing.facts)
+        line, col = doc.locations.at(ptr)
+        text = message(rule, firing, self.options.params)
+        if _value_at(doc.data, ptr) == "unknown":
+            text += " (the value is recorded as unknown)"
+        return Finding(doc.path, line, col, rule.id, text, rule.name, self.severity.get(rule.id, rule.severity), ptr)
 
     def _finding(self, rule_id: str, line: int, col: int, message: str, ptr: str, path: str) -> Finding:
         rule = self.catalogue.by_key(rule_id)
@@ -175,16 +233,6 @@ def _identity(data: Any) -> tuple[str, str, tuple[str, ...]]:
     return str(head.get("title") or ""), str(head.get("id") or ""), names
 
 
-def target(at: str, bound: dict[str, dict[str, Any]]) -> str:
-    """The JSON pointer an ``at`` expression names: ``alias``, ``alias.field.sub`` or ``alias@ptr_field.sub``."""
-    head, *path = at.split(".")
-    alias, _, ptr_field = head.partition("@")
-    fact = bound.get(alias, {})
-    base = str(fact.get(ptr_field) if ptr_field else fact.get("ptr", ""))
-    base = base.split("#", 1)[0]
-    return base + "".join(f"/{p}" for p in path)
-
-
 def _value_at(data: Any, ptr: str) -> Any:
     for part in ptr.split("/")[1:]:
         part = part.replace("~1", "/").replace("~0", "~")
@@ -195,18 +243,3 @@ def _value_at(data: Any, ptr: str) -> Any:
         else:
             return None
     return data
-
-
-def render(template: str, bound: dict[str, dict[str, Any]], params: dict[str, Any]) -> str:
-    """A message template with ``{alias.field}`` and ``{param.name}`` filled in (absent: "(not given)")."""
-    def sub(match: re.Match[str]) -> str:
-        alias, name = match.groups()
-        value = params.get(name) if alias == "param" else bound.get(alias, {}).get(name)
-        if value is None:
-            return "(not given)"
-        if isinstance(value, list):
-            return ", ".join(map(str, value))
-        if isinstance(value, bool):
-            return "yes" if value else "no"
-        return str(value)
-    return _PLACEHOLDER.sub(sub, template)

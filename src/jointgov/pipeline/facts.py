@@ -77,21 +77,23 @@ def _known(value: Any) -> bool:
     return value is not None and value != "unknown" and value != [] and value != ""
 
 
-def _put(fact: Fact, **fields: Any) -> Fact:
+def put(fact: Fact, **fields: Any) -> Fact:
+    """*fact* with the given fields added, leaving out absent values (None) and empty lists."""
     for name, value in fields.items():
         if value is not None and value != []:
             fact[name] = value
     return fact
 
 
-def _list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
+    """A list as it is; one value as a list of one; nothing as an empty list."""
     if isinstance(value, list):
         return value
     return [value] if value is not None else []
 
 
 def _items(data: dict[str, Any], key: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    for i, item in enumerate(_list(data.get(key))):
+    for i, item in enumerate(as_list(data.get(key))):
         if isinstance(item, dict):
             yield f"/{key}/{i}", item
 
@@ -122,13 +124,13 @@ def build(data: dict[str, Any], as_of: _dt.date) -> list[Fact]:
     agreement = data.get("agreement") if isinstance(data.get("agreement"), dict) else {}
     assert isinstance(agreement, dict)
     parties = list(_items(data, "parties"))
-    superseded = {p["id"] for _, p in parties if _list(p.get("superseded_by"))}
+    superseded = {p["id"] for _, p in parties if as_list(p.get("superseded_by"))}
     active = {p["id"] for _, p in parties if p.get("id") not in superseded}
-    basis = set(_list(agreement.get("statutory_basis")))
+    basis = set(as_list(agreement.get("statutory_basis")))
     jurisdiction = agreement.get("jurisdiction")
     posts = list(_items(data, "joint_posts"))
 
-    facts.append(_put(
+    facts.append(put(
         {"type": "document", "ptr": ""},
         status=agreement.get("status"), jurisdiction=jurisdiction, basis=sorted(basis) or None,
         statutory=jurisdiction in ("england", "wales") and bool(basis & POOLING_BASES),
@@ -136,13 +138,13 @@ def build(data: dict[str, Any], as_of: _dt.date) -> list[Fact]:
         signed_on=agreement.get("signed_on"), signed_day=day(agreement.get("signed_on")),
         commences_on=agreement.get("commences_on"), commences_day=day(agreement.get("commences_on")),
         expires_on=agreement.get("expires_on"), expires_day=day(agreement.get("expires_on")),
-        aims_count=len(_list(agreement.get("aims"))), functions_count=len(_list(agreement.get("functions"))),
-        services_count=len(_list(agreement.get("services"))),
+        aims_count=len(as_list(agreement.get("aims"))), functions_count=len(as_list(agreement.get("functions"))),
+        services_count=len(as_list(agreement.get("services"))),
         parties_count=len(parties), active_parties_count=len(active),
-        joint_posts_count=len(posts), secondments_count=len(_list(data.get("secondments"))),
-        pooled_budgets_count=len(_list(data.get("pooled_budgets"))),
-        dispute_routes_count=len(_list(data.get("dispute_routes"))),
-        has_staff_arrangements=bool(posts) or bool(_list(data.get("secondments"))),
+        joint_posts_count=len(posts), secondments_count=len(as_list(data.get("secondments"))),
+        pooled_budgets_count=len(as_list(data.get("pooled_budgets"))),
+        dispute_routes_count=len(as_list(data.get("dispute_routes"))),
+        has_staff_arrangements=bool(posts) or bool(as_list(data.get("secondments"))),
         sections=sorted(k for k in data if not k.startswith("x-")),
     ))
     facts.extend(_parties(data, parties, superseded))
@@ -159,22 +161,22 @@ def _parties(data: dict[str, Any], parties: list[tuple[str, dict[str, Any]]], su
     successors = data.get("successors") if isinstance(data.get("successors"), dict) else {}
     assert isinstance(successors, dict)
     window = successors.get("reaffirm_within_days")
-    successor_ids = {s for _, p in parties for s in _list(p.get("superseded_by"))}
+    successor_ids = {s for _, p in parties for s in as_list(p.get("superseded_by"))}
     for ptr, party in parties:
-        yield _put(
+        yield put(
             {"type": "party", "ptr": ptr}, id=party.get("id"), name=party.get("name"), kind=party.get("kind"),
             nhs=party.get("kind") in NHS_KINDS, superseded=party.get("id") in superseded,
             active=party.get("id") not in superseded, successor=party.get("id") in successor_ids,
             reaffirmed_on=party.get("reaffirmed_on"), reaffirmed_day=day(party.get("reaffirmed_on")),
         )
         raw = party.get("superseded_by")
-        for k, successor in enumerate(_list(raw)):
+        for k, successor in enumerate(as_list(raw)):
             succ_ptr, succ = by_id.get(successor, ("", {}))
             since, done = day(party.get("superseded_on")), day(succ.get("reaffirmed_on"))
             deadline = since + window if since is not None and isinstance(window, int) else None
             in_time = done is not None and (
                 window is None or (deadline is not None and done <= deadline))
-            yield _put(
+            yield put(
                 {"type": "succession", "ptr": f"{ptr}/superseded_by" + (f"/{k}" if isinstance(raw, list) else "")},
                 predecessor=party.get("id"), successor=successor, successor_ptr=succ_ptr or None,
                 superseded_on=party.get("superseded_on"), superseded_day=since,
@@ -188,141 +190,141 @@ def _agreeing(data: dict[str, Any], active: set[str]) -> Iterator[Fact]:
     """Protocols, dispute routes and their steps, outcomes, triggers and their assent facts."""
     for ptr, item in _items(data, "protocols"):
         agreed = day(item.get("agreed_on"))
-        yield _put({"type": "protocol", "ptr": ptr}, id=item.get("id"), title=item.get("title"),
+        yield put({"type": "protocol", "ptr": ptr}, id=item.get("id"), title=item.get("title"),
                    kind=item.get("kind"), agreed_on=item.get("agreed_on"), agreed_day=agreed,
-                   agreed_by=_list(item.get("agreed_by")), review_on=item.get("review_on"),
+                   agreed_by=as_list(item.get("agreed_by")), review_on=item.get("review_on"),
                    review_day=day(item.get("review_on")),
-                   agreed_by_all=agreed is not None and _covers_all(_list(item.get("agreed_by")), active))
+                   agreed_by_all=agreed is not None and _covers_all(as_list(item.get("agreed_by")), active))
         yield from _assents(ptr, item.get("id"), "protocol", item.get("agreed_by"), agreed)
     for ptr, route in _items(data, "dispute_routes"):
-        steps = [s for s in _list(route.get("steps")) if isinstance(s, dict)]
+        steps = [s for s in as_list(route.get("steps")) if isinstance(s, dict)]
         arbitration = route.get("arbitration") if isinstance(route.get("arbitration"), dict) else {}
         assert isinstance(arbitration, dict)
         agreed = day(route.get("agreed_on"))
         timed = [s.get("within_days") for s in steps if isinstance(s.get("within_days"), int)]
-        yield _put({"type": "route", "ptr": ptr}, id=route.get("id"), covers=_list(route.get("covers")),
-                   agreed_on=route.get("agreed_on"), agreed_day=agreed, agreed_by=_list(route.get("agreed_by")),
+        yield put({"type": "route", "ptr": ptr}, id=route.get("id"), covers=as_list(route.get("covers")),
+                   agreed_on=route.get("agreed_on"), agreed_day=agreed, agreed_by=as_list(route.get("agreed_by")),
                    step_count=len(steps), total_days=sum(timed), all_steps_timed=len(timed) == len(steps),
                    binding_end=bool(steps) and steps[-1].get("outcome") == "binding",
                    has_arbitrator=any(s.get("body") == "arbitrator" for s in steps),
                    arbitration_appointed_by=arbitration.get("appointed_by"),
                    arbitration_rules=arbitration.get("rules"), arbitration_costs=arbitration.get("costs"),
                    escalates_to=route.get("escalates_to"))
-        for i, step in enumerate(_list(route.get("steps"))):
+        for i, step in enumerate(as_list(route.get("steps"))):
             if isinstance(step, dict):
-                yield _put({"type": "step", "ptr": f"{ptr}/steps/{i}"}, route=route.get("id"), route_ptr=ptr,
+                yield put({"type": "step", "ptr": f"{ptr}/steps/{i}"}, route=route.get("id"), route_ptr=ptr,
                            number=i + 1, body=step.get("body"), within_days=step.get("within_days"),
-                           outcome=step.get("outcome"), last=i == len(_list(route.get("steps"))) - 1)
+                           outcome=step.get("outcome"), last=i == len(as_list(route.get("steps"))) - 1)
         yield from _assents(ptr, route.get("id"), "route", route.get("agreed_by"), agreed)
     for ptr, outcome in _items(data, "outcomes"):
-        yield _put({"type": "outcome", "ptr": ptr}, indicator=outcome.get("indicator"),
+        yield put({"type": "outcome", "ptr": ptr}, indicator=outcome.get("indicator"),
                    has_baseline=_known(outcome.get("baseline")), has_target=_known(outcome.get("target")),
-                   by_day=day(outcome.get("by")), agreed_by=_list(outcome.get("agreed_by")),
-                   agreed_by_all=_covers_all(_list(outcome.get("agreed_by")), active))
+                   by_day=day(outcome.get("by")), agreed_by=as_list(outcome.get("agreed_by")),
+                   agreed_by_all=_covers_all(as_list(outcome.get("agreed_by")), active))
     for ptr, trigger in _items(data, "triggers"):
-        yield _put({"type": "trigger", "ptr": ptr}, event=trigger.get("event"),
-                   decided_by=_list(trigger.get("decided_by")), within_days=trigger.get("within_days"),
-                   route=trigger.get("route"), decided_by_all=_covers_all(_list(trigger.get("decided_by")), active))
+        yield put({"type": "trigger", "ptr": ptr}, event=trigger.get("event"),
+                   decided_by=as_list(trigger.get("decided_by")), within_days=trigger.get("within_days"),
+                   route=trigger.get("route"), decided_by_all=_covers_all(as_list(trigger.get("decided_by")), active))
         yield from _assents(ptr, ptr, "trigger", trigger.get("decided_by"), None)
 
 
 def _assents(ptr: str, owner: Any, kind: str, names: Any, agreed: int | None) -> Iterator[Fact]:
-    for i, party in enumerate(_list(names)):
-        yield _put({"type": "assent", "ptr": f"{ptr}/{'decided_by' if kind == 'trigger' else 'agreed_by'}/{i}"},
+    for i, party in enumerate(as_list(names)):
+        yield put({"type": "assent", "ptr": f"{ptr}/{'decided_by' if kind == 'trigger' else 'agreed_by'}/{i}"},
                    to=owner, kind=kind, party=party, day=agreed)
 
 
 def _posts(data: dict[str, Any], posts: list[tuple[str, dict[str, Any]]], active: set[str]) -> Iterator[Fact]:
     routes = list(_items(data, "dispute_routes"))
     for ptr, post in posts:
-        roles = [r for r in _list(post.get("roles")) if isinstance(r, dict)]
+        roles = [r for r in as_list(post.get("roles")) if isinstance(r, dict)]
         post_parties = sorted({str(r["party"]) for r in roles if isinstance(r.get("party"), str)})
         shares = [_num(r.get("time_share")) for r in roles]
         removal = post.get("removal") if isinstance(post.get("removal"), dict) else None
         total = sum(s for s in shares if s is not None)
         appointed = day(post.get("appointed_on"))
-        yield _put(
+        yield put(
             {"type": "post", "ptr": ptr}, id=post.get("id"), title=post.get("title"), employer=post.get("employer"),
             instrument=post.get("instrument"), protocol=post.get("protocol"), appointed_on=post.get("appointed_on"),
             appointed_day=appointed, appraisal=post.get("appraisal"), has_removal=removal is not None,
-            removal_requires=_list((removal or {}).get("requires")),
-            removal_decided_by=_list((removal or {}).get("decided_by")),
+            removal_requires=as_list((removal or {}).get("requires")),
+            removal_decided_by=as_list((removal or {}).get("decided_by")),
             concerns_route=post.get("concerns_route"), has_continuity=_known(post.get("continuity")),
             holder=post.get("holder") if isinstance(post.get("holder"), str) and post["holder"].strip() else None,
             parties=post_parties, party_count=len(post_parties), share_total=total if shares else None,
             shares_add_up=bool(shares) and None not in shares and abs(total - 100) <= 0.01,
         )
-        for i, role in enumerate(_list(post.get("roles"))):
+        for i, role in enumerate(as_list(post.get("roles"))):
             if isinstance(role, dict):
-                yield _put({"type": "role", "ptr": f"{ptr}/roles/{i}"}, post=post.get("id"), post_ptr=ptr,
+                yield put({"type": "role", "ptr": f"{ptr}/roles/{i}"}, post=post.get("id"), post_ptr=ptr,
                            party=role.get("party"), role=role.get("role"), time_share=_num(role.get("time_share")),
                            reports_to=role.get("reports_to") if _known(role.get("reports_to")) else None)
-        for i, party in enumerate(_list((removal or {}).get("decided_by"))):
+        for i, party in enumerate(as_list((removal or {}).get("decided_by"))):
             yield {"type": "assent", "ptr": f"{ptr}/removal/decided_by/{i}", "to": post.get("id"),
                    "kind": "removal", "party": party}
         for route_ptr, route in routes:
-            steps = [s for s in _list(route.get("steps")) if isinstance(s, dict)]
-            covers = set(_list(route.get("covers")))
-            yield _put({"type": "post_route", "ptr": f"{ptr}#{route_ptr}"}, post=post.get("id"),
+            steps = [s for s in as_list(route.get("steps")) if isinstance(s, dict)]
+            covers = set(as_list(route.get("covers")))
+            yield put({"type": "post_route", "ptr": f"{ptr}#{route_ptr}"}, post=post.get("id"),
                        route=route.get("id"), covers_post=bool(covers & {"any", "joint-post"}),
                        binding_end=bool(steps) and steps[-1].get("outcome") == "binding",
                        agreed_by_post_parties=bool(post_parties) and set(post_parties) <= set(
-                           _list(route.get("agreed_by"))),
+                           as_list(route.get("agreed_by"))),
                        agreed_day=day(route.get("agreed_on")))
 
 
 def _money_and_staff(data: dict[str, Any]) -> Iterator[Fact]:
     for ptr, item in _items(data, "secondments"):
-        yield _put({"type": "secondment", "ptr": ptr}, id=item.get("id"), staff=item.get("staff"),
+        yield put({"type": "secondment", "ptr": ptr}, id=item.get("id"), staff=item.get("staff"),
                    employer=item.get("employer"), host=item.get("host"), terms=item.get("terms"),
                    day_to_day_manager=item.get("day_to_day_manager"), professional_line=item.get("professional_line"),
                    consulted_on=item.get("consulted_on"), consulted_day=day(item.get("consulted_on")),
                    has_on_return=_known(item.get("on_return")))
     for ptr, pool in _items(data, "pooled_budgets"):
-        contributions = [c for c in _list(pool.get("contributions")) if isinstance(c, dict)]
+        contributions = [c for c in as_list(pool.get("contributions")) if isinstance(c, dict)]
         total = _num(pool.get("total"))
         exact = _exact_sum(c.get("amount") for c in contributions)
         whole = exact.denominator == 1
         summed = _num(int(exact) if whole else float(exact)) if abs(exact) < 1e300 else None
         risk = pool.get("risk_share") if isinstance(pool.get("risk_share"), dict) else {}
         assert isinstance(risk, dict)
-        yield _put({"type": "budget", "ptr": ptr}, id=pool.get("id"), host=pool.get("host"),
+        yield put({"type": "budget", "ptr": ptr}, id=pool.get("id"), host=pool.get("host"),
                    manager=pool.get("manager"), currency=pool.get("currency", "GBP"), total=total,
                    contributions_count=len(contributions), contributions_sum=summed,
                    balanced=total is not None and bool(contributions)
                    and abs(exact - Fraction(total)) <= Fraction(5, 1000),
                    overspend=risk.get("overspend"), underspend=risk.get("underspend"),
                    reporting=pool.get("reporting"), has_variation=_known(pool.get("variation")))
-        for i, item in enumerate(_list(pool.get("contributions"))):
+        for i, item in enumerate(as_list(pool.get("contributions"))):
             if isinstance(item, dict):
-                yield _put({"type": "contribution", "ptr": f"{ptr}/contributions/{i}"}, budget=pool.get("id"),
+                yield put({"type": "contribution", "ptr": f"{ptr}/contributions/{i}"}, budget=pool.get("id"),
                            party=item.get("party"), amount=_num(item.get("amount")))
 
 
 def _bodies(data: dict[str, Any], active: set[str]) -> Iterator[Fact]:
     for ptr, body in _items(data, "governance_bodies"):
-        members = [m for m in _list(body.get("members")) if isinstance(m, dict)]
+        members = [m for m in as_list(body.get("members")) if isinstance(m, dict)]
         member_parties = sorted({str(m["party"]) for m in members if isinstance(m.get("party"), str)})
         joint = _covers_all(member_parties, active)
         quorum = body.get("quorum") if isinstance(body.get("quorum"), dict) else {}
         assert isinstance(quorum, dict)
-        yield _put({"type": "body", "ptr": ptr}, id=body.get("id"), name=body.get("name"), kind=body.get("kind"),
+        yield put({"type": "body", "ptr": ptr}, id=body.get("id"), name=body.get("name"), kind=body.get("kind"),
                    member_parties=member_parties, member_party_count=len(member_parties), joint=joint,
                    quorum_min=quorum.get("min"), per_party=quorum.get("per_party"), decides_by=body.get("decides_by"))
-        for i, member in enumerate(_list(body.get("members"))):
+        for i, member in enumerate(as_list(body.get("members"))):
             if isinstance(member, dict):
-                yield _put({"type": "member", "ptr": f"{ptr}/members/{i}"}, body=body.get("id"),
+                yield put({"type": "member", "ptr": f"{ptr}/members/{i}"}, body=body.get("id"),
                            party=member.get("party"), role=member.get("role"), count=member.get("count"),
                            elected=member.get("elected") is True, joint_body=joint)
         yield from _seats(ptr, body, members, quorum)
     for ptr, lead in _items(data, "lead_providers"):
-        yield _put({"type": "lead_provider", "ptr": ptr}, service=lead.get("service"), provider=lead.get("provider"),
+        yield put({"type": "lead_provider", "ptr": ptr}, service=lead.get("service"), provider=lead.get("provider"),
                    commissioned_by=lead.get("commissioned_by"))
     for ptr, item in _items(data, "approvals"):
-        yield _put({"type": "approval", "ptr": ptr}, by=item.get("by"), kind=item.get("kind"),
+        yield put({"type": "approval", "ptr": ptr}, by=item.get("by"), kind=item.get("kind"),
                    date=item.get("date"), day=day(item.get("date")))
     for ptr, item in _items(data, "consultations"):
-        yield _put({"type": "consultation", "ptr": ptr}, consulted=item.get("with"), date=item.get("date"),
+        yield put({"type": "consultation", "ptr": ptr}, consulted=item.get("with"), date=item.get("date"),
                    day=day(item.get("date")), about=item.get("about"))
 
 
@@ -338,7 +340,7 @@ def _seats(ptr: str, body: dict[str, Any], members: list[dict[str, Any]], quorum
         seats = sum(m["count"] for m in members if m.get("party") == party) if known else None
         others = total - seats if total is not None and seats is not None else None
         blocks_min = isinstance(minimum, int) and others is not None and others < minimum
-        yield _put({"type": "body_party", "ptr": f"{ptr}#party={party}"}, body=body.get("id"), party=party,
+        yield put({"type": "body_party", "ptr": f"{ptr}#party={party}"}, body=body.get("id"), party=party,
                    seats=seats, other_seats=others, per_party=per_party, quorum_min=minimum,
                    can_block=(isinstance(per_party, int) and per_party >= 1) or blocks_min,
                    majority=seats is not None and others is not None and seats > others)
@@ -351,26 +353,26 @@ def _sections(data: dict[str, Any]) -> Iterator[Fact]:
         return value if isinstance(value, dict) else None
 
     if (successors := mapping("successors")) is not None:
-        yield _put({"type": "successors", "ptr": "/successors"}, binding=successors.get("binding"),
+        yield put({"type": "successors", "ptr": "/successors"}, binding=successors.get("binding"),
                    reaffirm_within_days=successors.get("reaffirm_within_days"))
     if (review := mapping("review")) is not None:
         evaluation = review.get("evaluation") if isinstance(review.get("evaluation"), dict) else None
-        yield _put({"type": "review", "ptr": "/review"}, every_months=review.get("every_months"),
+        yield put({"type": "review", "ptr": "/review"}, every_months=review.get("every_months"),
                    has_evaluation=evaluation is not None,
                    due_on=(evaluation or {}).get("due_on"), due_day=day((evaluation or {}).get("due_on")))
     if (exit_ := mapping("exit")) is not None:
-        yield _put({"type": "exit", "ptr": "/exit"}, notice_days=exit_.get("notice_days"),
-                   requires=_list(exit_.get("requires")), has_staff_plan=_known(exit_.get("staff_plan")),
+        yield put({"type": "exit", "ptr": "/exit"}, notice_days=exit_.get("notice_days"),
+                   requires=as_list(exit_.get("requires")), has_staff_plan=_known(exit_.get("staff_plan")),
                    has_assets_liabilities=_known(exit_.get("assets_liabilities")))
     if (comms := mapping("communication")) is not None:
-        yield _put({"type": "communication", "ptr": "/communication"}, owner=comms.get("owner"),
+        yield put({"type": "communication", "ptr": "/communication"}, owner=comms.get("owner"),
                    crisis_protocol=comms.get("crisis_protocol"), joint_statements=comms.get("joint_statements"))
     clauses = mapping("clauses")
     present = sorted(k for k, v in (clauses or {}).items() if _known(v))
     missing = [c for c in REQUIRED_CLAUSES if c not in present]
-    yield _put({"type": "clauses", "ptr": "/clauses"}, present=present, missing=missing,
+    yield put({"type": "clauses", "ptr": "/clauses"}, present=present, missing=missing,
                missing_text=", ".join(c.replace("_", " ") for c in missing) or None, complete=not missing)
     for ptr, waiver in _items(data, "waivers"):
-        yield _put({"type": "waiver", "ptr": ptr}, rule=waiver.get("rule"), target=waiver.get("target"),
+        yield put({"type": "waiver", "ptr": ptr}, rule=waiver.get("rule"), target=waiver.get("target"),
                    has_reason=_known(waiver.get("reason")), approved_by=waiver.get("approved_by"),
                    expires_on=waiver.get("expires_on"), expires_day=day(waiver.get("expires_on")))

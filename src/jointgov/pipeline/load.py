@@ -1,4 +1,4 @@
-"""Pipeline stage 1: read a YAML file into plain data plus the location of every key and value.
+"""Pipeline stage 1: read a YAML document into plain data plus the location of every key and value.
 
 The document is built from the parser's event stream (libyaml's C parser when
 present) rather than with ``yaml.load``: nothing is ever constructed from a tag,
@@ -10,69 +10,23 @@ a hostile file costs bounded time and memory.
 
 from __future__ import annotations
 
-import bisect
-import os
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
-from jointgov.pipeline.scalars import BARE_WORDS, CORE_TAG, resolve_plain, tag_message, tagged
-
-__all__ = ["BARE_WORDS", "Limits", "Loaded", "Locations", "Problem", "escape", "parse_bytes", "parse_text",
-           "read_file"]
+from jointgov.model import Limits, Problem
+from jointgov.pipeline.locate import Locations, byte_position, escape, line_col, positions
+from jointgov.pipeline.scalars import CORE_TAG, resolve_plain, tag_message, tagged
 
 try:  # the libyaml C parser when it was built; the pure-Python one otherwise
     from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import Loader as _Parser  # type: ignore[assignment]
 
-Problem = tuple[str, int, int, str, str]
-"""A reading problem: (rule id, line, column, message, JSON pointer)."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds that turn a hostile file into a finding instead of a hang."""
-
-    max_bytes: int = 5 * 1024 * 1024
-    max_depth: int = 64
-    max_nodes: int = 100_000
-    """Values in the document once every alias is expanded (an alias bomb's measure)."""
-    max_items: int = 10_000
-    """Items in one list (no agreement has ten thousand parties or posts)."""
-
-
-@dataclass
-class Locations:
-    """Where each key and value of a document stands, by JSON pointer (1-based)."""
-
-    value: dict[str, tuple[int, int]] = field(default_factory=dict)
-    key: dict[str, tuple[int, int]] = field(default_factory=dict)
-    containers: set[str] = field(default_factory=set)
-
-    def top(self) -> tuple[int, int]:
-        """The position of the ``jointgov:`` key, where whole-document findings point."""
-        return self.key.get("/jointgov", (1, 1))
-
-    def at(self, pointer: str) -> tuple[int, int]:
-        """Position of the thing at *pointer*, or of the mapping that should hold it.
-
-        A present scalar points at its value; a present mapping or list at its
-        key (``removal:``) or, as a list item, at its first key (``- id:``). A
-        missing thing points at the nearest enclosing mapping that exists.
-        """
-        while True:
-            if pointer == "":
-                return self.top()
-            if pointer in self.value:
-                if pointer in self.containers and pointer in self.key:
-                    return self.key[pointer]
-                return self.value[pointer]
-            pointer = pointer.rpartition("/")[0]
-
+DEFAULT_LIMITS = Limits()
+"""The reader's bounds when a caller gives none (those of the README)."""
 
 @dataclass
 class Loaded:
@@ -84,29 +38,18 @@ class Loaded:
     text: str = ""
 
 
-def escape(key: str) -> str:
-    """Escape one JSON pointer segment."""
-    return key.replace("~", "~0").replace("/", "~1")
-
-
-def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
-    """(line, column) of a byte offset, as an editor shows it: characters, lines broken at CRLF, CR, LF."""
-    prefix = raw[:offset].decode("utf-8", "replace")
-    return line_col(prefix)(len(prefix))
-
-
 def _decode(raw: bytes) -> tuple[str | None, Problem | None]:
     """Decode UTF-8 (with or without a byte-order mark); anything else is a problem."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None, ("JG001", 1, 1, "the file is UTF-16 or UTF-32 text: save it as UTF-8", "")
     nul = raw.find(b"\x00")
     if nul >= 0:
-        line, col = _byte_position(raw, nul)
+        line, col = byte_position(raw, nul)
         return None, ("JG001", line, col, "this is a binary file, not YAML text (NUL byte)", "")
     try:
         return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
-        line, col = _byte_position(raw, exc.start)
+        line, col = byte_position(raw, exc.start)
         return None, (
             "JG001", line, col,
             f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x}): save it as UTF-8",
@@ -114,22 +57,7 @@ def _decode(raw: bytes) -> tuple[str | None, Problem | None]:
         )
 
 
-def read_file(path: str, limits: Limits = Limits()) -> Loaded:
-    """Read and parse *path*; every failure becomes a located problem, never an exception."""
-    empty = Locations()
-    try:
-        size = os.path.getsize(path)
-        if size > limits.max_bytes:
-            msg = f"the file is {size:,} bytes, over the limit of {limits.max_bytes:,}"
-            return Loaded(None, empty, [("JG001", 1, 1, msg, "")])
-        with open(path, "rb") as handle:
-            raw = handle.read(limits.max_bytes + 1)
-    except OSError as exc:
-        return Loaded(None, empty, [("JG001", 1, 1, f"cannot read the file: {exc.strerror}", "")])
-    return parse_bytes(raw, limits)
-
-
-def parse_bytes(raw: bytes, limits: Limits = Limits()) -> Loaded:
+def parse_bytes(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> Loaded:
     """Decode and parse a document given as bytes."""
     if len(raw) > limits.max_bytes:
         msg = f"the file is over the limit of {limits.max_bytes:,} bytes"
@@ -333,34 +261,6 @@ _SYNTAX = (  # (context starts with, problem starts with, plain words); "" match
 )
 
 
-_YAML11_BREAKS = ("\x85", "\u2028", "\u2029")
-_EDITOR_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-def positions(text: str) -> Callable[[Any], tuple[int, int]]:
-    """Turn a libyaml mark into a 1-based (line, column) as an editor shows it.
-
-    libyaml also breaks lines at U+0085, U+2028 and U+2029 (YAML 1.1); editors
-    and YAML 1.2 do not. When the text holds one, positions are computed from
-    the mark's character index and the real line breaks instead.
-    """
-    if not any(sep in text for sep in _YAML11_BREAKS):
-        return lambda mark: (mark.line + 1, mark.column + 1)
-    at = line_col(text)
-    return lambda mark: at(mark.index)
-
-
-def line_col(text: str) -> Callable[[int], tuple[int, int]]:
-    """Map a character index of *text* to a 1-based (line, column), lines broken at CRLF, CR or LF."""
-    starts = [0] + [m.end() for m in _EDITOR_BREAK.finditer(text)]
-
-    def at(index: int) -> tuple[int, int]:
-        line = bisect.bisect_right(starts, index)
-        return line, index - starts[line - 1] + 1
-
-    return at
-
-
 def syntax_error(exc: yaml.MarkedYAMLError, pos: Callable[[Any], tuple[int, int]] | None = None
                  ) -> tuple[int, int, str]:
     """Where a YAML syntax error is, in plain words: at the construct that is broken when known."""
@@ -379,7 +279,7 @@ def syntax_error(exc: yaml.MarkedYAMLError, pos: Callable[[Any], tuple[int, int]
     return line, col, f"YAML syntax error: {what}{detail}"
 
 
-def parse_text(text: str, limits: Limits = Limits()) -> Loaded:
+def parse_text(text: str, limits: Limits = DEFAULT_LIMITS) -> Loaded:
     """Parse one YAML document held in *text*."""
     pos = positions(text)
     builder = _Builder(limits, pos)

@@ -14,7 +14,10 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from jointgov.pipeline.load import BARE_WORDS, Loaded, Problem, escape
+from jointgov.model import Problem
+from jointgov.pipeline.load import Loaded
+from jointgov.pipeline.locate import escape
+from jointgov.pipeline.scalars import BARE_WORDS
 
 FORMAT_VERSION = 1
 

@@ -14,10 +14,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from jointgov.model import Finding
+from jointgov.model import Finding, Waived, WaiverInfo
 from jointgov.pipeline.catalogue import Catalogue
-from jointgov.pipeline.load import Locations
-from jointgov.reporters import Waived, WaiverInfo
+from jointgov.pipeline.locate import Locations
 
 ID_SECTIONS = ("parties", "joint_posts", "protocols", "dispute_routes", "secondments", "pooled_budgets",
                "governance_bodies")

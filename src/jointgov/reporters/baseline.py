@@ -14,7 +14,7 @@ from pathlib import Path
 from jointgov import __version__
 from jointgov.files import write_atomic
 from jointgov.model import ConfigError
-from jointgov.reporters import Report
+from jointgov.reporters.report import Report
 
 
 def write(path: str, report: Report) -> None:

@@ -13,7 +13,7 @@ from typing import TextIO
 
 from jointgov import __version__
 from jointgov.model import Finding
-from jointgov.reporters import Report
+from jointgov.reporters.report import Report
 from jointgov.reporters.text import summary_line
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}

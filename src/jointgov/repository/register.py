@@ -9,14 +9,17 @@ on the register file (``jointgov schema --registry`` prints its JSON Schema).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
 
+from jointgov.files import read_bounded
+from jointgov.model import Limits, Problem
 from jointgov.pipeline.facts import day
-from jointgov.pipeline.load import Limits, Loaded, Problem, parse_bytes
+from jointgov.pipeline.load import Loaded, parse_bytes
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class Registry:
     organisations: dict[str, Organisation] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     loaded: Loaded | None = None
+    sha256: str = ""
+    """The digest of the bytes read (empty when the file could not be read)."""
 
     def by_name(self, name: str) -> Organisation | None:
         """The organisation with exactly this name (the first, if the register repeats one)."""
@@ -65,8 +70,7 @@ def read(path: str, limits: Limits | None = None) -> Registry:
     """Read and check the register at *path*; its problems are located like an agreement's."""
     registry = Registry(path)
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read((limits or Limits()).max_bytes + 1)
+        raw = read_bounded(path, limits or Limits())
     except OSError as exc:
         registry.problems.append(("JG001", 1, 1, f"cannot read the register: {exc.strerror}", ""))
         return registry
@@ -79,7 +83,7 @@ def parse(raw: bytes, path: str, limits: Limits | None = None) -> Registry:
     from jointgov.pipeline.validate import dotted, pointer
 
     loaded = parse_bytes(raw, limits or Limits())
-    registry = Registry(path, problems=list(loaded.problems), loaded=loaded)
+    registry = Registry(path, problems=list(loaded.problems), loaded=loaded, sha256=hashlib.sha256(raw).hexdigest())
     data = loaded.data
     if registry.problems:
         return registry

@@ -1,6 +1,6 @@
-"""Pipeline stage for ``jointgov simulate``: follow an agreement through a stress scenario.
+"""The machine of ``jointgov simulate``: follow an agreement through a stress scenario.
 
-Each scenario (``jointgov.scenarios``, loaded by ``jointgov.scenario``) is a state machine run on the rule
+Each scenario (``jointgov.scenarios``, loaded by ``jointgov.simulation.scenarios``) is a state machine run on the rule
 engine. The engine holds the agreement's facts (the same facts the checker
 uses) for the whole file; each run adds ``affected`` facts (the parties the
 event concerns) and then the machine's state, a ``sim`` fact. The transitions
@@ -21,113 +21,20 @@ worst of its runs (one per party, post or budget).
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
-from jointgov.model import ConfigError
-from jointgov.pipeline import facts as facts_mod
-from jointgov.pipeline.checker import render, target
+from jointgov.model import ConfigError, Limits
+from jointgov.pipeline.checker import Document, open_agreement, read_agreement
 from jointgov.pipeline.engine import Engine, Firing
-from jointgov.pipeline.load import Limits, Loaded, parse_bytes
-from jointgov.pipeline.validate import check_form
+from jointgov.pipeline.firings import render, target
+from jointgov.pipeline.locate import Locations
+from jointgov.simulation.results import RANK, Cause, FileSimulation, Run, ScenarioResult, Step
 from jointgov.simulation.scenarios import END, Scenario, Transition, compile_transitions, digest
 
-VERDICTS = ("resolved-jointly", "undefined", "unbounded", "deadlock", "unilateral")
-"""In order of severity: a scenario's verdict is the worst of its runs."""
-RANK = {v: k for k, v in enumerate(VERDICTS)}
 MAX_TRANSITIONS = 200
 """A run that takes more transitions than this is stopped as unbounded (scenario data that loops)."""
-
-
-@dataclass(frozen=True)
-class Cause:
-    """A field that caused a verdict, where it is (or would be) in the file."""
-
-    verdict: str
-    pointer: str
-    line: int
-    column: int
-    field: str
-    message: str
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step of a trace."""
-
-    number: int
-    stage: str
-    says: str
-    pointer: str
-    line: int
-    column: int
-    acting: str = ""
-    consent: str = ""
-    days: int | None = None
-    elapsed: int = 0
-    verdict: str = ""
-    untimed: bool = False
-    """The step should have a time limit and has none."""
-
-
-@dataclass(frozen=True)
-class Run:
-    """The scenario followed for one subject (a party, a post, a budget)."""
-
-    subject: dict[str, str]
-    label: str
-    event: str
-    verdict: str
-    days: int
-    steps: tuple[Step, ...]
-    causes: tuple[Cause, ...]
-
-
-@dataclass(frozen=True)
-class ScenarioResult:
-    """A scenario's outcome in one agreement: the worst of its runs."""
-
-    name: str
-    title: str
-    event: str
-    verdict: str
-    runs: tuple[Run, ...]
-    note: str = ""
-    """Why the scenario did not apply (no joint post, no pooled budget ...); its verdict is then empty."""
-
-    @property
-    def worst(self) -> Run | None:
-        """The run that decided the verdict: the worst, and of those the longest path (for a scenario resolved
-        jointly, the run that sets the worst-case days); the first in subject order on a tie."""
-        return max(self.runs, key=lambda r: (RANK[r.verdict], r.days), default=None)
-
-    @property
-    def days(self) -> int | None:
-        """Worst-case days to a joint decision (resolved-jointly), or the days of the worst run's path."""
-        if not self.runs:
-            return None
-        if self.verdict == "resolved-jointly":
-            return max(r.days for r in self.runs)
-        worst = self.worst
-        return worst.days if worst else None
-
-
-@dataclass
-class FileSimulation:
-    """Every scenario's result for one file, or why it could not be simulated."""
-
-    path: str
-    title: str = ""
-    sha256: str = ""
-    results: list[ScenarioResult] = field(default_factory=list)
-    error: str = ""
-    """Set when the file cannot be simulated (unreadable, or not a valid agreement)."""
-
-    def verdicts(self) -> list[str]:
-        """The verdicts of the scenarios that applied."""
-        return [r.verdict for r in self.results if r.verdict]
 
 
 class Simulator:
@@ -143,48 +50,40 @@ class Simulator:
         self._order = {(s.name, t.stage, t.index): n for n, (s, t) in enumerate(self.table)}
 
     def simulate_file(self, path: str, display: str | None = None, **choose: Any) -> FileSimulation:
-        """Simulate the file at *path*; see ``simulate_bytes`` for *choose*."""
-        display = display or path
-        try:
-            with open(path, "rb") as handle:
-                raw = handle.read(self.limits.max_bytes + 1)
-        except OSError as exc:
-            return FileSimulation(display, error=f"cannot read the file: {exc.strerror}")
-        return self.simulate_bytes(raw, display, **choose)
+        """Simulate the file at *path*; see ``simulate_document`` for *choose*."""
+        return self.simulate_document(open_agreement(path, self.limits, display), **choose)
 
-    def simulate_bytes(self, raw: bytes, display: str, names: tuple[str, ...] = (), party: str | None = None,
-                       post: str | None = None) -> FileSimulation:
-        """Run the scenarios *names* (default: all) for one agreement; *party*/*post* pick one subject."""
-        sha = hashlib.sha256(raw).hexdigest()
-        loaded = parse_bytes(raw, self.limits)
-        problems = list(loaded.problems)
-        sound = False
-        if not any(p[0] == "JG001" for p in problems):
-            form, sound = check_form(loaded)
-            problems.extend(form)
-        sim = FileSimulation(display, sha256=sha)
-        if not sound or not isinstance(loaded.data, dict):
-            first = sorted(problems, key=lambda p: (p[1], p[2]))[0] if problems else ("JG003", 1, 1, "invalid", "")
-            sim.error = (f"not a valid agreement, so it cannot be simulated: {display}:{first[1]}:{first[2]}: "
-                         f"{first[0]} {first[3]} (run jointgov check)")
+    def simulate_bytes(self, raw: bytes, display: str, **choose: Any) -> FileSimulation:
+        """Simulate a document given as bytes; see ``simulate_document`` for *choose*."""
+        return self.simulate_document(read_agreement(raw, display, self.limits), **choose)
+
+    def simulate_document(self, doc: Document, names: tuple[str, ...] = (), party: str | None = None,
+                          post: str | None = None) -> FileSimulation:
+        """Run the scenarios *names* (default: all) for one agreement read with ``read_agreement`` (it is
+        refused when unsound, as ``check`` refuses it); *party*/*post* pick one subject."""
+        if doc.unreadable:
+            return FileSimulation(doc.path, error=doc.problems[0][3])
+        sim = FileSimulation(doc.path, sha256=doc.sha256)
+        if not doc.sound:
+            sim.error = f"not a valid agreement, so it cannot be simulated: {doc.refusal()} (run jointgov check)"
             return sim
-        head = loaded.data.get("agreement")
+        head = doc.data.get("agreement")
         sim.title = str(head.get("title") or "") if isinstance(head, dict) else ""
-        facts = facts_mod.build(loaded.data, self.as_of)
-        _check_choice(facts, display, party, post)
+        facts = doc.facts(self.as_of)
+        _check_choice(facts, doc.path, party, post)
         chosen = [s for s in self.scenarios if not names or s.name in names]
         self.engine.open(facts)
         try:
             for scenario in chosen:
-                sim.results.append(self._scenario(scenario, facts, loaded, display, party, post))
+                sim.results.append(self._scenario(scenario, facts, doc.locations, party, post))
         finally:
             self.engine.close()
         return sim
 
-    def _scenario(self, scenario: Scenario, facts: list[dict[str, Any]], loaded: Loaded, display: str,
+    def _scenario(self, scenario: Scenario, facts: list[dict[str, Any]], locations: Locations,
                   party: str | None, post: str | None) -> ScenarioResult:
         subjects, note = _subjects(scenario, facts, party, post)
-        runs = tuple(_Machine(self, scenario, subject, facts, loaded, display).run() for subject in subjects)
+        runs = tuple(_Machine(self, scenario, subject, facts, locations).run() for subject in subjects)
         verdict = max((r.verdict for r in runs), key=RANK.__getitem__, default="")
         result = ScenarioResult(scenario.name, scenario.title, _event(scenario.event, {}), verdict, runs, note)
         worst = result.worst
@@ -247,8 +146,8 @@ class _Machine:
     """One run of one scenario for one subject."""
 
     def __init__(self, sim: Simulator, scenario: Scenario, subject: dict[str, Any], facts: list[dict[str, Any]],
-                 loaded: Loaded, display: str) -> None:
-        self.sim, self.scenario, self.subject, self.loaded, self.display = sim, scenario, subject, loaded, display
+                 locations: Locations) -> None:
+        self.sim, self.scenario, self.subject, self.locations = sim, scenario, subject, locations
         self.state: dict[str, Any] = {"type": "sim", "scenario": scenario.name}
         for kind, fact in subject.items():
             self.state[kind] = fact.get("id")
@@ -307,8 +206,6 @@ class _Machine:
         return self.sim.table[chosen.rule][1], dict(chosen.facts)
 
     def _take(self, t: Transition, bound: dict[str, dict[str, Any]]) -> str:
-
-
         days: int | None = None
         if t.days:
             alias, _, name = t.days.partition(".")
@@ -325,7 +222,7 @@ class _Machine:
         says = render(t.says, bound, {})
         clause = t.clause or next((a for a in bound if a not in ("sim",)), "sim")
         ptr = target(clause, bound)
-        line, col = self.loaded.locations.at(ptr)
+        line, col = self.locations.at(ptr)
         if t.verdict == "resolved-jointly":
             self.verdicts.add("resolved-jointly")
         elif t.verdict:
@@ -355,7 +252,7 @@ class _Machine:
         return t.to
 
     def _cause(self, verdict: str, ptr: str, message: str) -> None:
-        line, col = self.loaded.locations.at(ptr)
+        line, col = self.locations.at(ptr)
         self.verdicts.add(verdict)
         self.causes.append(Cause(verdict, ptr, line, col, _dotted(ptr), message))
 

@@ -9,9 +9,9 @@ may take, a verdict if it settles one, and the next stage. Files whose names
 start with ``_`` are libraries of stages shared by every scenario (the walk
 along a dispute route is one). The format is in docs/scenario-format.md.
 
-Every transition compiles, through ``jointgov.conditions``, into durable-rules
+Every transition compiles, through ``jointgov.pipeline.compiler``, into durable-rules
 rules whose first pattern is the machine's state (a ``sim`` fact naming the
-scenario and the stage): ``jointgov.simulate`` drives the machine on the engine.
+scenario and the stage): ``jointgov.simulation.machine`` drives the machine on the engine.
 """
 
 from __future__ import annotations

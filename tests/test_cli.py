@@ -245,3 +245,12 @@ def test_bad_input_is_a_located_finding_with_exit_1(tmp_path: Path, name: str) -
     findings = json.loads(result.stdout)["findings"]
     assert any(f["rule_id"] in {"JG001", "JG002", "JG003", "JG006"} for f in findings)
     assert all(f["line"] >= 1 and f["column"] >= 1 for f in findings)
+
+
+def test_facts_help_lists_the_derived_fields() -> None:
+    from jointgov.pipeline.facts import DERIVED
+
+    code, out, _ = invoke("facts", "--help")
+    assert code == 0 and "Derived fields:" in out
+    assert all(name in out for name in DERIVED)
+    assert "the sum of the contributions' amounts" in " ".join(out.split())

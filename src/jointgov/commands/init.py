@@ -21,7 +21,6 @@ from jointgov.files import write_atomic
 from jointgov.model import EXIT_CLEAN, ConfigError
 
 DEFAULT_TITLE = "New partnership agreement"
-DEFAULT_PATH = "agreement.yaml"
 
 TOP_LEVEL_KEYS = (
     "jointgov", "agreement", "parties", "approvals", "consultations", "successors", "joint_posts", "protocols",

@@ -130,7 +130,7 @@ def full_validator(name: str) -> Any:
 def read_checked(path: Path, schema: str, what: str, raw: bytes | None = None) -> tuple[dict[str, Any], Any]:
     """Read a YAML data file (a rule, a scenario) and check it against *schema*.
 
-    Returns the data and the ``jointgov.load.Loaded``; any problem is a ConfigError with
+    Returns the data and the ``jointgov.pipeline.load.Loaded``; any problem is a ConfigError with
     file:line:col and *what* ("rule file", "scenario file"). The generated validator decides;
     jsonschema is imported only to say what is wrong.
     """

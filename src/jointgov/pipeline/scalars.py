@@ -49,6 +49,7 @@ def resolve_plain(text: str) -> Any:
 
 
 def tag_message(tag: str) -> str:
+    """What a finding says of a tag other than the standard ones (JG003)."""
     shown = "!!" + tag[len(CORE_TAG):] if tag.startswith(CORE_TAG) else tag
     return f"the tag {shown} is not allowed: jointgov reads plain YAML and never constructs tagged values; remove it"
 

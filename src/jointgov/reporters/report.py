@@ -117,7 +117,8 @@ class Report:
 class Writer(Protocol):
     """The signature every reporter module's ``write`` has."""
 
-    def __call__(self, report: Report, out: TextIO, colour: bool = False) -> None: ...
+    def __call__(self, report: Report, out: TextIO, colour: bool = False) -> None:
+        """Write *report* to *out* (*colour*: terminal colours, where the format has them)."""
 
 
 def writer(fmt: str) -> Writer:

@@ -19,7 +19,7 @@ from typing import Any
 from jointgov.files import read_bounded
 from jointgov.model import Limits, Problem
 from jointgov.pipeline.facts import day
-from jointgov.pipeline.load import Loaded, parse_bytes
+from jointgov.pipeline.load import parse_bytes
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,6 @@ class Registry:
     path: str
     organisations: dict[str, Organisation] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
-    loaded: Loaded | None = None
     sha256: str = ""
     """The digest of the bytes read (empty when the file could not be read)."""
 
@@ -83,7 +82,7 @@ def parse(raw: bytes, path: str, limits: Limits | None = None) -> Registry:
     from jointgov.pipeline.validate import dotted, pointer
 
     loaded = parse_bytes(raw, limits or Limits())
-    registry = Registry(path, problems=list(loaded.problems), loaded=loaded, sha256=hashlib.sha256(raw).hexdigest())
+    registry = Registry(path, problems=list(loaded.problems), sha256=hashlib.sha256(raw).hexdigest())
     data = loaded.data
     if registry.problems:
         return registry

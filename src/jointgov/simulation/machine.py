@@ -47,7 +47,6 @@ class Simulator:
         self.limits = limits or Limits()
         self.table, conditions = compile_transitions(scenarios)
         self.engine = Engine(f"scenarios-{digest(scenarios)}", conditions)
-        self._order = {(s.name, t.stage, t.index): n for n, (s, t) in enumerate(self.table)}
 
     def simulate_file(self, path: str, display: str | None = None, **choose: Any) -> FileSimulation:
         """Simulate the file at *path*; see ``simulate_document`` for *choose*."""

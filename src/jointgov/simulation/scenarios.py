@@ -29,8 +29,6 @@ from jointgov.pipeline.compiler import Compiled, ConditionError, compile_conditi
 from jointgov.pipeline.load import Loaded
 
 END = "end"
-SUBJECT_FACT = {"party": "party", "post": "post", "post-party": "post", "budget": "budget"}
-"""The fact type each kind of subject is (``post-party`` runs for each party of each post)."""
 
 
 @dataclass(frozen=True)

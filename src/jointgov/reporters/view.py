@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from jointgov import __version__
-from jointgov.model import AREAS, Finding, Waived
+from jointgov.model import AREAS, SEVERITIES, Finding, Waived
 from jointgov.reporters.report import Report, RuleInfo
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ def agreements(report: Report) -> list[Agreement]:
         waived.setdefault(item.finding.path, []).append(item)
     for index, summary in enumerate(report.files, 1):
         mine = findings.get(summary.path, [])
-        counts = {sev: sum(1 for f in mine if f.severity == sev) for sev in ("error", "warning", "info")}
+        counts = {sev: sum(1 for f in mine if f.severity == sev) for sev in SEVERITIES}
         groups: dict[str, RuleGroup] = {}
         for finding in mine:
             info = report.rule(finding.rule_id)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from jointgov.catalogue import Catalogue, load_catalogue
-from jointgov.checker import Checker, Options
-from jointgov.finding import Finding
+from jointgov.model import Finding, Options
+from jointgov.pipeline.catalogue import Catalogue, load_catalogue
+from jointgov.pipeline.checker import Checker
 
 # the catalogue cache of the test run lives in a temporary directory (inherited by subprocesses)
 _CACHE = tempfile.mkdtemp(prefix="jointgov-test-cache-")

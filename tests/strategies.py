@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
-from jointgov.yamlscalar import resolve_plain
+from jointgov.pipeline.scalars import resolve_plain
 
 __all__ = [
     "MARKER",

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from jointgov.catalogue import Catalogue, load_catalogue
-from jointgov.docs import rules_markdown
-from jointgov.examples import run_examples
+from jointgov.commands.rules_test import run_examples
+from jointgov.pipeline.catalogue import Catalogue, load_catalogue
+from jointgov.reporters.catalogue import rules_markdown
 from tests.conftest import ROOT, assert_quoted
 
 FIXED = [  # ids, names and default severities are fixed: configurations and waivers name them
@@ -94,7 +94,7 @@ def test_rules_ship_inside_the_package() -> None:
 
 
 def test_a_duplicate_rule_id_is_a_configuration_error(tmp_path: Path) -> None:
-    from jointgov.finding import ConfigError
+    from jointgov.model import ConfigError
 
     (tmp_path / "x.yaml").write_text("id: JG101\nname: other\nseverity: info\ntitle: t\nrationale: r\nremediation: x\n")
     with pytest.raises(ConfigError, match="already defined"):
@@ -102,7 +102,7 @@ def test_a_duplicate_rule_id_is_a_configuration_error(tmp_path: Path) -> None:
 
 
 def test_catalogue_cache_round_trips_and_follows_edits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from jointgov.catalogue import cache_dir
+    from jointgov.pipeline.catalogue import cache_dir
 
     monkeypatch.setenv("JOINTGOV_CACHE_DIR", str(tmp_path / "cache"))
     rules = tmp_path / "rules"
@@ -128,7 +128,7 @@ def test_no_cache_when_disabled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 
 def test_a_broken_rule_file_is_reported_even_after_caching(tmp_path: Path) -> None:
-    from jointgov.finding import ConfigError
+    from jointgov.model import ConfigError
 
     (tmp_path / "x.yaml").write_text("id: ACME002\nname: ok\nseverity: info\ntitle: t\nrationale: r\nremediation: x\n")
     load_catalogue([tmp_path])

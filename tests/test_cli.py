@@ -172,12 +172,12 @@ def test_progress_bar_on_a_terminal_only_for_many_files(tmp_path: Path) -> None:
 
 
 def test_internal_error_exits_3(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import jointgov.checker
+    import jointgov.pipeline.checker
 
     def explode(*_args: object, **_kw: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(jointgov.checker.Checker, "check_file", explode)
+    monkeypatch.setattr(jointgov.pipeline.checker.Checker, "check_document", explode)
     agreement = tmp_path / "a.yaml"
     agreement.write_text(BASE)
     code, _, err = invoke("check", str(agreement))
@@ -245,3 +245,12 @@ def test_bad_input_is_a_located_finding_with_exit_1(tmp_path: Path, name: str) -
     findings = json.loads(result.stdout)["findings"]
     assert any(f["rule_id"] in {"JG001", "JG002", "JG003", "JG006"} for f in findings)
     assert all(f["line"] >= 1 and f["column"] >= 1 for f in findings)
+
+
+def test_facts_help_lists_the_derived_fields() -> None:
+    from jointgov.pipeline.facts import DERIVED
+
+    code, out, _ = invoke("facts", "--help")
+    assert code == 0 and "Derived fields:" in out
+    assert all(name in out for name in DERIVED)
+    assert "the sum of the contributions' amounts" in " ".join(out.split())

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from jointgov.app import run
-from jointgov.finding import ConfigError
+from jointgov.commands.check import run
+from jointgov.model import ConfigError
 from tests.conftest import BASE, PROTOCOLS
 
 ROUTE = """\

@@ -2,12 +2,10 @@
 
 The Barking and Dagenham example is the remediated agreement against a copy with the 2003
 unilateral removal reintroduced (the council alone decides, without joint review or the dispute
-route). Its Markdown report is the golden file ``tests/golden/diff.md``; regenerate it, and review
-the change, with::
+route). Its Markdown report is the golden file ``tests/golden/diff.md``, made by ``tests.goldens``
+(``python -m tests.goldens`` writes it again; the test only compares).
 
-    JOINTGOV_UPDATE_GOLDEN=1 .venv/bin/python -m pytest -q tests/test_diff.py
-
-Every row of the direction table (``jointgov.difftable``) is exercised by a small edit of ``FULL``
+Every row of the direction table (``jointgov.diff.directions``) is exercised by a small edit of ``FULL``
 (a BASE-style agreement with every clause the table judges), in both directions.
 """
 
@@ -27,28 +25,15 @@ import yaml
 from click.testing import CliRunner
 
 from jointgov.cli import main
-from jointgov.diff import Change, diff_documents, render_markdown
-from jointgov.difftable import ROWS, TABLE
-from jointgov.load import parse_text
-from jointgov.validate import check_form
+from jointgov.diff.compare import Change, diff_documents
+from jointgov.diff.directions import ROWS, TABLE
+from jointgov.pipeline.load import parse_text
+from jointgov.pipeline.validate import check_form
+from jointgov.reporters.diff import render_markdown
 from tests.conftest import BASE, PROTOCOLS, ROOT
+from tests.goldens import REMEDIATED, barking_pair, expected, unilateral
 
 AS_OF = ("--as-of", "2026-11-23")
-GOLDEN = Path(__file__).parent / "golden" / "diff.md"
-REMEDIATED = PROTOCOLS / "barking-dagenham-remediated.yaml"
-REMOVAL = """\
-        - lbbd
-        - bd-pct
-      requires:
-        - joint-review  # S2 "no evidence of consultation or thorough review"
-        - dispute-route
-        - notice
-"""
-UNILATERAL = """\
-        - lbbd  # 2003: "it made a unilateral decision to withdraw her" (S3)
-      requires:
-        - notice
-"""
 JG104 = ("JG104 no-unilateral-removal: joint post 'Chief Executive of the PCT and Director of Social Services': the "
          "holder can be removed without bd-pct, which is not in removal.decided_by, and removal.requires has neither "
          "joint-review nor dispute-route")
@@ -65,21 +50,11 @@ def invoke(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def unilateral() -> str:
-    """The remediated agreement with the unilateral removal of 2003 reintroduced."""
-    text = REMEDIATED.read_text(encoding="utf-8")
-    assert text.count(REMOVAL) == 1
-    return text.replace(REMOVAL, UNILATERAL)
-
-
 @pytest.fixture()
 def barking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
     """The remediated agreement and its 2003 copy, as paths relative to the working directory (tmp_path)."""
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "protocols").mkdir()
-    shutil.copyfile(REMEDIATED, tmp_path / "protocols" / REMEDIATED.name)
-    (tmp_path / "protocols" / "barking-dagenham-unilateral.yaml").write_text(unilateral(), encoding="utf-8")
-    return f"protocols/{REMEDIATED.name}", "protocols/barking-dagenham-unilateral.yaml"
+    return barking_pair(tmp_path)
 
 
 # (1) the Barking and Dagenham example
@@ -145,16 +120,14 @@ def test_output_file_is_written_and_stdout_is_empty(barking: tuple[str, str], tm
 def test_markdown_golden(barking: tuple[str, str]) -> None:
     code, out, _ = invoke(*barking, *AS_OF, "--format", "markdown")
     assert code == 0
-    if os.environ.get("JOINTGOV_UPDATE_GOLDEN") == "1":
-        GOLDEN.write_text(out, encoding="utf-8", newline="")
-    assert GOLDEN.read_bytes().decode("utf-8") == out, "regenerate with JOINTGOV_UPDATE_GOLDEN=1 (module docstring)"
+    assert out == expected("diff.md"), "if the change is intended: python -m tests.goldens, and review the diff"
 
 
 def test_markdown_escapes_table_cells() -> None:
     change = Change("a|b.yaml", 3, 5, "/x", "post`1", "role", "Director | lead", "<b>", "changes", "a *bold* | claim")
     row = render_markdown([], "2026-11-23").splitlines()
     assert row[2] == "No changed agreement to compare (as of 2026-11-23)."
-    from jointgov.diff import FileDiff
+    from jointgov.diff.compare import FileDiff
 
     text = render_markdown([FileDiff("a|b.yaml", "old.yaml", "changed", [change])], "2026-11-23")
     assert ("| [~] changes | `a\\|b.yaml:3:5` | `` post`1 `` | `role` `Director \\| lead` → `<b>` | "

@@ -13,8 +13,8 @@ import threading
 
 import pytest
 
-from jointgov.conditions import compile_condition
-from jointgov.engine import Engine, EngineError
+from jointgov.pipeline.compiler import compile_condition
+from jointgov.pipeline.engine import Engine, EngineError
 
 
 def _engine(name: str, *whens: list[object]) -> Engine:
@@ -67,8 +67,8 @@ def test_guard_term_names_a_bound_alias() -> None:
 def test_guarded_correlated_comparison_does_not_crash() -> None:
     """The #381 shape (a correlated < as the last term, evaluating false) run in a child process."""
     code = textwrap.dedent("""
-        from jointgov.conditions import compile_condition
-        from jointgov.engine import Engine
+        from jointgov.pipeline.compiler import compile_condition
+        from jointgov.pipeline.engine import Engine
         when = [{"budget": {}}, {"contribution": {"budget": "$budget.id", "amount": {"lt": "$budget.total"}}}]
         engine = Engine("wa381", [(0, 0, v) for v in compile_condition(when, {}, None)])
         for i in range(300):
@@ -85,8 +85,8 @@ def test_guarded_correlated_comparison_does_not_crash() -> None:
 def test_absent_only_test_is_paired_with_type_and_does_not_hang() -> None:
     """A rule whose only condition is $nex hangs the engine; ours always lead with the type test."""
     code = textwrap.dedent("""
-        from jointgov.conditions import compile_condition
-        from jointgov.engine import Engine
+        from jointgov.pipeline.compiler import compile_condition
+        from jointgov.pipeline.engine import Engine
         when = [{"post": {"removal_requires": {"exists": False}}}]
         engine = Engine("wa_nex", [(0, 0, v) for v in compile_condition(when, {}, None)])
         facts = [{"type": "post", "ptr": "/p"}, {"type": "post", "ptr": "/q", "removal_requires": ["x"]}]
@@ -185,8 +185,8 @@ def test_deprecation_warning_of_python_312_is_silenced() -> None:
     code = textwrap.dedent("""
         import warnings
         warnings.simplefilter("error")
-        from jointgov.conditions import compile_condition
-        from jointgov.engine import Engine
+        from jointgov.pipeline.compiler import compile_condition
+        from jointgov.pipeline.engine import Engine
         engine = Engine("wa_warn", [(0, 0, v) for v in compile_condition([{"post": {}}], {}, None)])
         print(len(engine.evaluate([{"type": "post", "ptr": "/p"}])))
     """)
@@ -221,8 +221,8 @@ ABSENT_SHAPES = {
 def test_correlated_comparisons_with_absent_fields_are_safe_and_exact(name: str) -> None:
     when, expected = ABSENT_SHAPES[name]
     code = textwrap.dedent(f"""
-        from jointgov.conditions import compile_condition
-        from jointgov.engine import Engine
+        from jointgov.pipeline.compiler import compile_condition
+        from jointgov.pipeline.engine import Engine
         engine = Engine("shape", [(0, 0, v) for v in compile_condition({when!r}, {{}}, None)])
         facts = [{{"type": "post", "ptr": "/p", "id": "p", "size": 5, "route": "q"}},
                  {{"type": "role", "ptr": "/r", "post": "p"}}, {{"type": "route", "ptr": "/q", "id": "q", "day": 3}}]

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from jointgov import _fast_agreement, _fast_registry, _fast_rule, _fast_scenario
-from jointgov.catalogue import Catalogue
-from jointgov.fastschema import fast_validator, full_validator, schema_digest
-from jointgov.load import parse_bytes, parse_text
-from jointgov.validate import _validator
+from jointgov.pipeline import _fast_agreement, _fast_registry, _fast_rule, _fast_scenario
+from jointgov.pipeline.catalogue import Catalogue
+from jointgov.pipeline.fastschema import fast_validator, full_validator, schema_digest
+from jointgov.pipeline.load import parse_bytes, parse_text
+from jointgov.pipeline.validate import _validator
 from tests.conftest import BASE, PROTOCOLS
 
 
@@ -20,7 +20,7 @@ from tests.conftest import BASE, PROTOCOLS
                                                     (_fast_scenario, "scenario-1.json"),
                                                     (_fast_registry, "registry-1.json")])
 def test_generated_validators_match_the_shipped_schemas(module: Any, name: str) -> None:
-    assert module.SCHEMA_SHA256 == schema_digest(name), "stale: run python -m jointgov.fastschema"
+    assert module.SCHEMA_SHA256 == schema_digest(name), "stale: run python -m jointgov.pipeline.fastschema"
 
 
 def _documents(catalogue: Catalogue) -> list[Any]:

@@ -30,7 +30,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from jointgov.checker import Checker, FileResult
+from jointgov.model import FileResult
+from jointgov.pipeline.checker import Checker
 from tests.conftest import BASE
 from tests.strategies import MARKER, agreement_data, agreements, dump, mutants
 

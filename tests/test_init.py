@@ -13,11 +13,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from jointgov.catalogue import Catalogue
 from jointgov.cli import main
-from jointgov.finding import Finding
-from jointgov.skeleton import DEFAULT_TITLE, RESERVED_WORDS, SKELETON_IDS, TOP_LEVEL_KEYS, agreement_id, render
-from jointgov.validate import agreement_schema
+from jointgov.commands.init import DEFAULT_TITLE, RESERVED_WORDS, SKELETON_IDS, TOP_LEVEL_KEYS, agreement_id, render
+from jointgov.model import Finding
+from jointgov.pipeline.catalogue import Catalogue
+from jointgov.pipeline.validate import agreement_schema
 
 AS_OF = ["--as-of", "2026-11-23"]
 RULE_AREAS = ("joint-posts", "disputes", "parties", "money", "staff", "governance", "statutory")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from jointgov.output import write_atomic
+from jointgov.files import write_atomic
 
 
 def test_new_file_gets_the_umask_mode(tmp_path: Path) -> None:

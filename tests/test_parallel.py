@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from jointgov.app import PARALLEL_FROM, run
-from jointgov.catalogue import Catalogue
+from jointgov.commands.check import PARALLEL_FROM, run
+from jointgov.pipeline.catalogue import Catalogue
 from tests.conftest import PROTOCOLS
 
 
@@ -49,7 +49,7 @@ def test_output_does_not_depend_on_the_order_files_are_named(corpus: Path) -> No
 
 
 def test_jobs_must_be_positive(corpus: Path) -> None:
-    from jointgov.finding import ConfigError
+    from jointgov.model import ConfigError
 
     with pytest.raises(ConfigError, match="--jobs"):
         run([str(corpus)], as_of="2026-11-23", jobs=0, out=io.StringIO())

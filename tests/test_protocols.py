@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jointgov.checker import Checker
+from jointgov.pipeline.checker import Checker
 from tests.conftest import PROTOCOLS
 
 KNOWN_ANSWERS = {"JG101", "JG102", "JG104", "JG105", "JG106", "JG201", "JG301", "JG302", "JG403", "JG604", "JG606"}

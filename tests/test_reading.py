@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from jointgov.load import parse_text
+from jointgov.pipeline.load import parse_text
 from tests.conftest import BASE
 
 Located = Callable[..., list[tuple[str, int, int]]]
@@ -126,7 +126,7 @@ def test_syntax_errors_in_plain_words(findings: Callable[[str], list], text: str
 
 
 def test_merge_keys_apply_and_explicit_keys_win() -> None:
-    from jointgov.load import parse_text
+    from jointgov.pipeline.load import parse_text
 
     loaded = parse_text("base: &b {x: 1, y: 2}\nthing:\n  <<: *b\n  y: 3\n")
     assert loaded.problems == []
@@ -138,7 +138,8 @@ def test_many_merges_stay_linear() -> None:
     """Each merge costs the merged keys, not the whole document's locations (no quadratic blow-up:
     the earlier location copy took 31 s for 1,000 merges and grew with the square; now about 20 ms.
     No timing is asserted: a regression stalls the suite instead)."""
-    from jointgov.load import Limits, parse_text
+    from jointgov.model import Limits
+    from jointgov.pipeline.load import parse_text
 
     anchor = "base: &b {" + ", ".join(f"k{i}: {i}" for i in range(40)) + "}\n"
     text = anchor + "".join(f"m{i}: {{<<: *b, own: {i}}}\n" for i in range(2000))
@@ -156,7 +157,7 @@ def test_limits_are_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     import io
     import json
 
-    from jointgov.app import run
+    from jointgov.commands.check import run
 
     (tmp_path / "jointgov.toml").write_text("[limits]\nmax_items = 3\nmax_depth = 8\n")
     (tmp_path / "a.yaml").write_text(BASE + "x-many: [1, 2, 3, 4]\n")

@@ -1,11 +1,9 @@
 """The human-readable reports: Markdown (golden file, escaping) and HTML (static checks, a real browser).
 
-``tests/golden/report.md`` is the Markdown report of ``protocols/`` as of 2026-11-23. It changes
-whenever the report, the rules or the bundled agreements do; after such a change regenerate it with
-
-    JOINTGOV_UPDATE_GOLDEN=1 /work/venv/bin/pytest tests/test_reporters_human.py
-
-and review the diff before committing it.
+``tests/golden/report.md`` is the Markdown report of ``protocols/`` as of 2026-11-23, made by
+``tests.goldens``. It changes whenever the report, the rules or the bundled agreements do; after
+such a change write it again with ``python -m tests.goldens`` and review the diff before committing
+it (the test only compares).
 
 The browser tests open the HTML report in Debian's Chromium (``/usr/bin/chromium``, which CI installs
 with apt) through the ``playwright`` package, never a downloaded browser. They are skipped when
@@ -15,7 +13,6 @@ Chromium is missing.
 from __future__ import annotations
 
 import io
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,12 +21,12 @@ from typing import Any
 import pytest
 import yaml
 
-from jointgov.app import run
-from jointgov.reporters import AREAS
+from jointgov.commands.check import run
+from jointgov.model import AREAS
 from tests.conftest import ROOT
+from tests.goldens import check_report, expected
 
 AS_OF = "2026-11-23"
-GOLDEN = ROOT / "tests" / "golden" / "report.md"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]
@@ -70,7 +67,7 @@ def edge_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def protocols_md() -> str:
-    return report(ROOT, ["protocols"], "markdown")
+    return check_report("markdown")
 
 
 @pytest.fixture(scope="module")
@@ -91,10 +88,7 @@ def edge_html(edge_dir: Path) -> str:
 # Markdown
 
 def test_markdown_matches_golden_file(protocols_md: str) -> None:
-    if os.environ.get("JOINTGOV_UPDATE_GOLDEN"):
-        GOLDEN.parent.mkdir(exist_ok=True)
-        GOLDEN.write_text(protocols_md, encoding="utf-8")
-    assert protocols_md == GOLDEN.read_text(encoding="utf-8"), "regenerate with JOINTGOV_UPDATE_GOLDEN=1"
+    assert protocols_md == expected("report.md"), "if the change is intended: python -m tests.goldens, review the diff"
 
 
 def test_markdown_is_deterministic(protocols_md: str) -> None:

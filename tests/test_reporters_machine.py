@@ -1,6 +1,6 @@
 """The machine-readable reporters: SARIF, JUnit XML and GitHub Actions annotations.
 
-Every report is built through the real pipeline (``jointgov.app.run``), over
+Every report is built through the real pipeline (``jointgov.commands.check.run``), over
 ``protocols/`` (run from the repository root, so paths are relative to it) and
 over small agreements written to a temporary directory (run from there: it is
 then the report's root).
@@ -9,10 +9,8 @@ Golden files: ``tests/golden/{sarif.json,junit.xml,github.txt}`` hold the full
 output of each reporter for ``protocols/`` at as-of 2026-11-23, compared
 exactly, except that the repository's absolute ``file://`` URI in SARIF is
 written as ``file:///REPOSITORY_ROOT/`` (it differs from clone to clone). They
-change whenever the rules, their texts or the protocols do; regenerate them,
-and review the diff, with::
-
-    JOINTGOV_UPDATE_GOLDEN=1 .venv/bin/python -m pytest -q tests/test_reporters_machine.py
+change whenever the rules, their texts or the protocols do; ``tests.goldens`` makes
+them (``python -m tests.goldens`` writes them again: review the diff); the tests only compare.
 
 The JUnit tests validate with lxml (a test dependency).
 """
@@ -22,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import shutil
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -33,17 +30,17 @@ import jsonschema
 import pytest
 
 from jointgov import __version__
-from jointgov.app import run
-from jointgov.catalogue import load_catalogue
-from jointgov.finding import Finding
-from jointgov.reporters import Report, github
+from jointgov.commands.check import run
+from jointgov.model import Finding
+from jointgov.pipeline.catalogue import load_catalogue
+from jointgov.reporters import github
 from jointgov.reporters.github import escape_data, escape_property
+from jointgov.reporters.report import Report
 from tests.conftest import BASE, ROOT, official_schema
+from tests.goldens import ROOT_PLACEHOLDER, expected
 
 AS_OF = "2026-11-23"
-GOLDEN = Path(__file__).parent / "golden"
 GOLDEN_FILES = {"sarif": "sarif.json", "junit": "junit.xml", "github": "github.txt"}
-ROOT_PLACEHOLDER = "file:///REPOSITORY_ROOT/"
 BARKING = "protocols/barking-dagenham-2001.yaml"
 GLASGOW = "protocols/glasgow-joint-board.yaml"
 WAIVER_REASON = "The clauses are being redrafted: legal teams, both parties, 100% review."
@@ -310,10 +307,6 @@ def test_github_annotates_findings_and_notes_waivers(waived_dir: Path, tmp_path:
 @pytest.mark.parametrize("fmt", sorted(GOLDEN_FILES))
 def test_golden_output(fmt: str) -> None:
     text = cached(fmt).replace(ROOT.resolve().as_uri() + "/", ROOT_PLACEHOLDER)
-    golden = GOLDEN / GOLDEN_FILES[fmt]
-    if os.environ.get("JOINTGOV_UPDATE_GOLDEN") == "1":
-        golden.parent.mkdir(exist_ok=True)
-        golden.write_text(text, encoding="utf-8", newline="")
-    assert golden.read_bytes().decode("utf-8") == text, (
-        f"{golden} differs from the {fmt} output: if the change is intended, regenerate with "
-        "JOINTGOV_UPDATE_GOLDEN=1 (see this module's docstring)")
+    assert text == expected(GOLDEN_FILES[fmt]), (
+        f"tests/golden/{GOLDEN_FILES[fmt]} differs from the {fmt} output: if the change is intended, write it "
+        "again with python -m tests.goldens and review the diff")

@@ -2,12 +2,10 @@
 
 ``tests/golden/report-simulate.md`` is the Markdown report of ``check protocols/ --simulate`` as of
 2026-11-23, run from the repository root (paths are relative to it). It changes whenever the report,
-the rules, the scenarios or the bundled agreements do; regenerate it with
-
-    JOINTGOV_UPDATE_GOLDEN=1 /work/venv/bin/python -m pytest -q tests/test_reporters_simulation.py
-
-and review the diff before committing it. Without ``--simulate`` every report is as before (the golden
-files of ``test_reporters_human`` and ``test_reporters_machine`` check that byte for byte).
+the rules, the scenarios or the bundled agreements do; ``tests.goldens`` makes it (``python -m
+tests.goldens`` writes it again: review the diff before committing it); the test only compares.
+Without ``--simulate`` every report is as before (the golden files of ``test_reporters_human`` and
+``test_reporters_machine`` check that byte for byte).
 
 The browser test reuses the headless Chromium of ``test_reporters_human`` (skipped when it is missing).
 """
@@ -16,17 +14,17 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from jointgov.app import run
-from jointgov.simulate import VERDICTS
+from jointgov.commands.check import run
+from jointgov.model import VERDICTS
 from tests import test_reporters_human as human
 from tests.conftest import ROOT
+from tests.goldens import expected
 
 AS_OF = "2026-11-23"
 GOLDEN = ROOT / "tests" / "golden" / "report-simulate.md"
@@ -89,13 +87,9 @@ def hostile_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # Markdown
 
 def test_markdown_matches_golden_file(simulated: dict[str, str]) -> None:
-    text = simulated["markdown"]
-    if os.environ.get("JOINTGOV_UPDATE_GOLDEN") == "1":
-        GOLDEN.parent.mkdir(exist_ok=True)
-        GOLDEN.write_text(text, encoding="utf-8", newline="")
-    assert GOLDEN.read_bytes().decode("utf-8") == text, (
-        f"{GOLDEN} differs from the Markdown report: if the change is intended, regenerate it with "
-        "JOINTGOV_UPDATE_GOLDEN=1 (see this module's docstring)")
+    assert simulated["markdown"] == expected("report-simulate.md"), (
+        f"{GOLDEN} differs from the Markdown report: if the change is intended, write it again with "
+        "python -m tests.goldens and review the diff")
 
 
 def test_markdown_section_follows_the_summary_and_adds_only_itself(simulated: dict[str, str],
@@ -261,7 +255,7 @@ def test_without_simulate_no_report_mentions_stress_scenarios(plain: dict[str, s
         assert "stress scenario" not in text.lower(), fmt
         assert "simulat" not in text.lower(), fmt
     assert "simulations" not in json.loads(plain["json"])
-    assert plain["markdown"] == human.GOLDEN.read_text(encoding="utf-8")
+    assert plain["markdown"] == expected("report.md")
 
 
 # In a real browser

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from jointgov.app import run
 from jointgov.cli import main
-from jointgov.registry import parse
+from jointgov.commands.check import run
+from jointgov.repository.register import parse
 from tests.conftest import ROOT
 
 REPO = ROOT / "tests" / "data" / "repository"

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from jointgov.catalogue import Catalogue
-from jointgov.checker import Checker, Options
+from jointgov.model import Options
+from jointgov.pipeline.catalogue import Catalogue
+from jointgov.pipeline.checker import Checker
 from tests.conftest import AS_OF, PROTOCOLS
 
 

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from jointgov.finding import ConfigError
-from jointgov.scenario import load_scenarios
-from jointgov.simulate import FileSimulation, ScenarioResult, Simulator
+from jointgov.model import ConfigError
+from jointgov.simulation.machine import Simulator
+from jointgov.simulation.results import FileSimulation, ScenarioResult
+from jointgov.simulation.scenarios import load_scenarios
 from tests.conftest import AS_OF, BASE, PROTOCOLS, assert_quoted
 from tests.strategies import agreement_data, dump, mutants
 

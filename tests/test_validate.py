@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from jointgov.finding import Finding
+from jointgov.model import Finding
 from tests.conftest import BASE
 
 Findings = Callable[[str], list[Finding]]

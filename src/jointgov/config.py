@@ -25,21 +25,24 @@ Keys (all optional)::
     jobs = 2                                     # worker processes (default: the number of cores)
 
 An invalid configuration stops the run with exit status 2 and ``invalid config:``
-naming the file, the key and how to fix it. Command-line options win over it.
+naming the file, the key and how to fix it. Command-line options win over it: ``settings`` is
+the one place where they are combined, for every command.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import datetime as _dt
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from jointgov.finding import ConfigError
+from jointgov.model import FAIL_ON, REPORT_FORMATS, SEVERITIES, ConfigError, Limits, Options
 
 KEYS = ("select", "ignore", "fail_on", "format", "rules", "exclude", "baseline", "severity", "parameters", "limits",
         "jobs")
-LIMITS = ("max_bytes", "max_depth", "max_nodes", "max_items")
-FAIL_ON = ("error", "warning", "info", "never")
+LIMITS = tuple(f.name for f in fields(Limits))
 
 
 @dataclass
@@ -107,7 +110,7 @@ def _choice(path: Path, key: str, value: Any, options: tuple[str, ...]) -> str:
     return str(value)
 
 
-def load(explicit: str | None = None, formats: tuple[str, ...] = ()) -> Config:
+def load(explicit: str | None = None) -> Config:
     """Load *explicit* (``--config``), or the nearest configuration file, or nothing."""
     if explicit:
         path = Path(explicit)
@@ -135,7 +138,7 @@ def load(explicit: str | None = None, formats: tuple[str, ...] = ()) -> Config:
         elif key == "fail_on":
             config.fail_on = _choice(path, key, value, FAIL_ON)
         elif key == "format":
-            config.format = _choice(path, key, value, formats) if formats else str(value)
+            config.format = _choice(path, key, value, REPORT_FORMATS)
         elif key == "baseline":
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"invalid config: {path}: 'baseline' must be a file name, e.g. baseline = "
@@ -146,7 +149,7 @@ def load(explicit: str | None = None, formats: tuple[str, ...] = ()) -> Config:
                 raise ConfigError(f"invalid config: {path}: 'severity' must be a table, "
                                   "e.g. [severity] JG107 = \"info\"")
             for rule, level in value.items():
-                config.severity[rule] = _choice(path, f"severity.{rule}", level, ("error", "warning", "info"))
+                config.severity[rule] = _choice(path, f"severity.{rule}", level, SEVERITIES)
         elif key == "limits":
             if not isinstance(value, dict):
                 raise ConfigError(f"invalid config: {path}: 'limits' must be a table, "
@@ -169,3 +172,55 @@ def load(explicit: str | None = None, formats: tuple[str, ...] = ()) -> Config:
             config.parameters = {rule: dict(v) for rule, v in value.items()}
     config.rules = [str(config.base / d) for d in config.rules]
     return config
+
+
+def split_keys(values: Iterable[str]) -> frozenset[str]:
+    """``--select JG101,JG102 --select name`` as one set."""
+    return frozenset(k.strip() for v in values for k in v.split(",") if k.strip())
+
+
+def parse_date(text: str | None) -> _dt.date:
+    """``--as-of``: an ISO date, or today when absent."""
+    if not text:
+        return _dt.date.today()
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise ConfigError(f"--as-of: expected a date YYYY-MM-DD, got {text!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A run's options: the command line's values over the configuration's, resolved once."""
+
+    options: Options
+    """What every file is read and judged with (``--as-of`` parsed once, here)."""
+    config: Config
+    rules_dirs: tuple[str, ...] = ()
+    """Extra rule directories: the configuration's, then ``--rules``."""
+    fmt: str = "text"
+    fail_on: str = "warning"
+    jobs: int = 1
+    baseline: str | None = None
+
+
+def settings(config_path: str | None = None, *, as_of: str | None = None, select: Iterable[str] = (),
+             ignore: Iterable[str] = (), rules_dirs: Iterable[str] = (), fmt: str | None = None,
+             fail_on: str | None = None, jobs: int | None = None, baseline: str | None = None) -> Settings:
+    """Load the configuration (*config_path*, else the nearest) and let the command line's values win over it.
+
+    Used by every command that reads agreements (check, simulate, diff, facts), so that each reads
+    the same configuration the same way; what a command has no option for keeps the
+    configuration's value (or the default). The rule keys are checked against the catalogue by
+    ``jointgov.pipeline.checker.prepare``.
+    """
+    config = load(config_path)
+    selected = split_keys(select) or frozenset(config.select)
+    options = Options(as_of=parse_date(as_of), select=selected or None,
+                      ignore=split_keys(ignore) | frozenset(config.ignore), params=config.parameters,
+                      severity=config.severity, limits=Limits(**config.limits))
+    if jobs is not None and jobs < 1:
+        raise ConfigError(f"--jobs: expected a whole number above 0, got {jobs}")
+    return Settings(options, config, (*config.rules, *rules_dirs), fmt or config.format or "text",
+                    fail_on or config.fail_on or "warning", jobs or config.jobs or os.cpu_count() or 1,
+                    baseline or config.baseline)

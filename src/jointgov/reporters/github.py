@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import TextIO
 
 from jointgov import __version__
-from jointgov.finding import Finding
-from jointgov.reporters import Report
+from jointgov.model import Finding
+from jointgov.reporters.report import Report
 from jointgov.reporters.text import summary_line
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}

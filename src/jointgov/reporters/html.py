@@ -3,7 +3,7 @@
 The page has inline CSS only: no JavaScript, no fonts, images or links that would
 make a request (a Content-Security-Policy in the page forbids them too). Every
 value taken from an agreement is escaped by Jinja's autoescaping. The content is
-built by :mod:`jointgov.reporters.markdown` (the view both human-readable reports
+built by :mod:`jointgov.reporters.view` (the view both human-readable reports
 share) plus the crosswalk from each lesson or regulation to the rules that apply
 it and their result for each agreement. After ``check --simulate`` the page also has
 a "Stress scenarios" section (after the summary): each scenario's verdict, in words
@@ -19,8 +19,8 @@ from typing import TextIO
 
 from markupsafe import Markup, escape
 
-from jointgov.reporters import FileSummary, Report, RuleInfo
-from jointgov.reporters.markdown import CODE_SPAN, Agreement, context, environment, source
+from jointgov.reporters.report import FileSummary, Report, RuleInfo
+from jointgov.reporters.view import CODE_SPAN, Agreement, context, environment, source
 
 CROSSWALK_COLUMNS = 8
 """Up to this many agreements the crosswalk has a column per agreement."""

@@ -6,7 +6,7 @@ import json
 from typing import TextIO
 
 from jointgov import __version__
-from jointgov.reporters import Report
+from jointgov.reporters.report import Report
 
 
 def write(report: Report, out: TextIO, colour: bool = False) -> None:

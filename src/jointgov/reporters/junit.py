@@ -19,8 +19,8 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import TextIO
 
-from jointgov.finding import Finding
-from jointgov.reporters import FileSummary, Report, RuleInfo, Waived
+from jointgov.model import Finding, Waived
+from jointgov.reporters.report import FileSummary, Report, RuleInfo
 
 HOSTNAME = "localhost"
 FORM_RULE_PREFIX = "JG0"

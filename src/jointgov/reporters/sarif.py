@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from jointgov import __version__
-from jointgov.finding import Finding
-from jointgov.reporters import Report, RuleInfo, WaiverInfo
+from jointgov.model import Finding, WaiverInfo
+from jointgov.reporters.report import Report, RuleInfo
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"

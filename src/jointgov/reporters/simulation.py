@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from jointgov import __version__
-from jointgov.simulate import VERDICTS, FileSimulation, Run, ScenarioResult
+from jointgov.model import VERDICTS
+from jointgov.simulation.results import FileSimulation, Run, ScenarioResult
 
 COLOURS = {"resolved-jointly": "green", "undefined": "yellow", "unbounded": "yellow", "deadlock": "red",
            "unilateral": "red"}

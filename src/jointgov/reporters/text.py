@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
-from jointgov.reporters import Report
+from jointgov.reporters.report import Report
 
 if TYPE_CHECKING:
-    from jointgov.simulate import FileSimulation, ScenarioResult
+    from jointgov.simulation.results import FileSimulation, ScenarioResult
 
 _COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
 

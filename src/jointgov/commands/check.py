@@ -1,0 +1,240 @@
+"""``jointgov check PATH...``: check agreements (and the repository rules across them), then report.
+
+Each file is read, parsed and judged once (``jointgov.pipeline.checker.open_agreement``), in one
+per-file pass that also makes what the rest of the run needs from it: its entry for the
+repository rules, and (``--simulate``) its stress scenarios, run on the same document in the same
+process. Many files are spread over worker processes; the output is the same whatever their number.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TextIO
+
+from jointgov.config import settings
+from jointgov.files import discover, find_registry, repository_root, write_atomic
+from jointgov.model import EXIT_CLEAN, EXIT_FINDINGS, REPORT_FORMATS, SEVERITY_RANK, ConfigError, FileResult, Options
+
+if TYPE_CHECKING:
+    from jointgov.pipeline.catalogue import Catalogue
+    from jointgov.pipeline.checker import Checker
+    from jointgov.reporters.report import Report
+    from jointgov.repository.checker import RepositoryChecker
+    from jointgov.repository.facts import Entry
+    from jointgov.simulation.machine import Simulator
+    from jointgov.simulation.results import FileSimulation
+
+PROGRESS_FROM = 20
+"""A progress bar is shown on a terminal from this many files on."""
+PARALLEL_FROM = 16
+"""Worker processes are started only from this many files on: one file, or a pre-commit run, does
+not pay for starting them."""
+
+
+def parse_reports(values: Iterable[str]) -> list[tuple[str, str]]:
+    """``--report sarif=out.sarif`` as (format, path) pairs."""
+    out = []
+    for value in values:
+        fmt, sep, path = value.partition("=")
+        if not sep or not path or fmt not in REPORT_FORMATS:
+            raise ConfigError(f"--report: expected FORMAT=PATH with FORMAT one of {', '.join(REPORT_FORMATS)}, "
+                              f"got {value!r}")
+        out.append((fmt, path))
+    return out
+
+
+@dataclass
+class Checked:
+    """What the per-file pass gives for one file."""
+
+    result: FileResult
+    entry: Entry | None = None
+    """Its entry for the repository rules (a sound agreement, when they run)."""
+    simulation: FileSimulation | None = None
+    """Its stress scenarios (``--simulate``)."""
+
+
+class FilePass:
+    """Reads each file once and gives everything the run needs from it (picklable results, for workers)."""
+
+    def __init__(self, checker: Checker, repository: RepositoryChecker | None = None,
+                 simulator: Simulator | None = None) -> None:
+        """Check with *checker*; make repository entries for *repository*; simulate with *simulator*."""
+        self.checker = checker
+        self.suffixes = repository.suffixes() if repository is not None else None
+        self.simulator = simulator
+
+    def __call__(self, path: str) -> Checked:
+        """Read, parse and judge the file at *path* once, then check it, and so on."""
+        from jointgov.pipeline.checker import open_agreement
+
+        options = self.checker.options
+        doc = open_agreement(path, options.limits)
+        checked = Checked(self.checker.check_document(doc))
+        if self.suffixes is not None and doc.sound:
+            from jointgov.repository.facts import entry
+
+            checked.entry = entry(doc, options.as_of, self.suffixes)
+        if self.simulator is not None:
+            checked.simulation = self.simulator.simulate_document(doc)
+        return checked
+
+
+def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = None, as_of: str | None = None,
+        select: Iterable[str] = (), ignore: Iterable[str] = (), rules_dirs: Sequence[str] = (),
+        reports: Iterable[str] = (), output: str | None = None, config_path: str | None = None,
+        baseline: str | None = None, write_baseline: str | None = None, jobs: int | None = None,
+        out: TextIO | None = None, colour: bool | None = None, simulate: bool = False,
+        scenario_dirs: Sequence[str] = (), registry: str | None = None) -> int:
+    """Check agreements and report; return the exit status (``simulate`` adds the stress scenarios to the
+    report; they do not change the exit status)."""
+    from jointgov.pipeline.checker import Checker, prepare
+    from jointgov.reporters.report import Report, RuleInfo
+
+    out = out or sys.stdout
+    run_settings = settings(config_path, as_of=as_of, select=select, ignore=ignore, rules_dirs=rules_dirs, fmt=fmt,
+                            fail_on=fail_on, jobs=jobs, baseline=baseline)
+    options, config = run_settings.options, run_settings.config
+    extra_reports = parse_reports(reports)
+    files, excluded = discover(paths, config.exclude, config.base)
+    registry = registry or find_registry(paths, repository_root())
+    if registry and not os.path.isfile(registry):
+        raise ConfigError(f"--registry: {registry}: no such file")
+    if registry:  # the register is not an agreement
+        files = [f for f in files if os.path.abspath(f) != os.path.abspath(registry)]
+    if not files and not excluded:
+        raise ConfigError("no agreement files (*.yaml, *.yml) found in " + ", ".join(paths))
+    catalogue = prepare(run_settings)
+    checker = Checker(catalogue, options)
+    report = Report(as_of=options.as_of.isoformat(), catalogue_digest=catalogue.digest,
+                    root=str(repository_root()))
+    report.rules = [RuleInfo(r.id, r.name, checker.severity.get(r.id, r.severity), r.area, r.title, r.rationale,
+                             r.remediation, r.evidence) for r in checker.active]
+    across = bool(registry) or any(os.path.isdir(p) for p in paths)
+    repository = _repository_checker(catalogue, checker) if across else None
+    file_pass = FilePass(checker, repository, _simulator(options, scenario_dirs) if simulate else None)
+    entries: list[Entry] = []
+    for checked in _progress(files, _results(files, file_pass, run_settings.jobs)):
+        _add(report, checked.result)
+        entries += [checked.entry] if checked.entry is not None else []
+        report.simulations += [checked.simulation] if checked.simulation is not None else []
+    if across:
+        _repository_pass(report, catalogue, registry, repository, entries, options)
+    report.findings.sort()
+    report.waived.sort(key=lambda w: w.finding)
+    _write(report, run_settings.fmt, output, out, colour, extra_reports, write_baseline, run_settings.baseline)
+    threshold = SEVERITY_RANK[run_settings.fail_on]
+    failing = any(SEVERITY_RANK[f.severity] >= threshold for f in report.findings)
+    return EXIT_FINDINGS if failing else EXIT_CLEAN
+
+
+def _add(report: Report, result: FileResult) -> None:
+    """One file's result in the report."""
+    from jointgov.reporters.report import FileSummary
+
+    title, agreement_id, parties = result.identity
+    report.files.append(FileSummary(result.path, result.sha256, result.rules_run, result.applicable,
+                                    result.waivers, title, agreement_id, parties))
+    report.findings.extend(result.findings)
+    report.waived.extend(result.waived)
+
+
+def _write(report: Report, fmt: str, output: str | None, out: TextIO, colour: bool | None,
+           extra_reports: list[tuple[str, str]], write_baseline: str | None, baseline: str | None) -> None:
+    """Record and apply the baselines, then write the report and every ``--report``."""
+    from jointgov.reporters import baseline as baselines
+    from jointgov.reporters.report import writer
+
+    if write_baseline:
+        baselines.write(write_baseline, report)
+    if baseline:
+        baselines.apply(baseline, report)
+    if output:
+        stream = io.StringIO()
+        writer(fmt)(report, stream, False)
+        write_atomic(output, stream.getvalue())
+    else:
+        if colour is None:
+            colour = fmt == "text" and out.isatty() and not os.environ.get("NO_COLOR")
+        writer(fmt)(report, out, colour)
+    for extra_fmt, path in extra_reports:
+        stream = io.StringIO()
+        writer(extra_fmt)(report, stream, False)
+        write_atomic(path, stream.getvalue())
+
+
+def _simulator(options: Options, scenario_dirs: Sequence[str]) -> Simulator:
+    from jointgov.simulation.machine import Simulator
+    from jointgov.simulation.scenarios import load_scenarios
+
+    return Simulator(load_scenarios(scenario_dirs), options.as_of, options.limits)
+
+
+def _repository_checker(catalogue: Catalogue, checker: Checker) -> RepositoryChecker | None:
+    """The repository rules of the run, compiled (None when none is active)."""
+    rules = [r for r in checker.active if r.level == "repository"]
+    if not rules:
+        return None
+    from jointgov.repository.checker import RepositoryChecker
+
+    return RepositoryChecker(catalogue, rules, checker.options.params, checker.severity)
+
+
+def _repository_pass(report: Report, catalogue: Catalogue, registry: str | None,
+                     repository: RepositoryChecker | None, entries: list[Entry], options: Options) -> None:
+    """The register's own problems, and the repository rules (JG9xx) over the entries of the run's agreements."""
+    from jointgov.reporters.report import FileSummary
+    from jointgov.repository.checker import registry_findings
+    from jointgov.repository.register import read
+
+    register = read(registry, options.limits) if registry else None
+    if register is not None:
+        report.files.append(FileSummary(register.path, register.sha256, not register.problems,
+                                        title="Organisations register"))
+        report.findings.extend(registry_findings(register, catalogue))
+    if repository is not None:
+        report.findings.extend(repository.check(entries, register, options.as_of))
+
+
+_WORKER: FilePass | None = None
+
+
+def _in_worker(path: str) -> Checked:
+    assert _WORKER is not None
+    return _WORKER(path)
+
+
+def _results(files: list[str], file_pass: FilePass, jobs: int) -> Iterator[Checked]:
+    """Each file's outcome, in the order of *files*, from worker processes when there are many files.
+
+    Workers are forked from this process after the rulesets are registered, so each has its own
+    copy of the engine (its state is per process) and starts at once. Results stream back in
+    order, so the output is the same whatever the number of workers.
+    """
+    global _WORKER
+    if jobs <= 1 or len(files) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        for path in files:
+            yield file_pass(path)
+        return
+    _WORKER = file_pass
+    try:
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(files))) as pool:
+            yield from pool.imap(_in_worker, files, chunksize=max(1, min(64, len(files) // (jobs * 8))))
+    finally:
+        _WORKER = None
+
+
+def _progress(files: list[str], results: Iterator[Checked]) -> Iterator[Checked]:
+    """Pass results through, with a progress bar on stderr when it is a terminal and there are many files."""
+    if len(files) < PROGRESS_FROM or not sys.stderr.isatty():
+        yield from results
+        return
+    import click
+
+    with click.progressbar(results, length=len(files), label="checking", file=sys.stderr, show_pos=True) as bar:
+        yield from bar

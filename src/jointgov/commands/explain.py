@@ -1,0 +1,41 @@
+"""``jointgov explain RULE``: one rule's rationale, evidence, remediation, parameters and examples."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from jointgov.model import EXIT_CLEAN, ConfigError
+
+
+def run(key: str, rules_dirs: Sequence[str] = (), out: TextIO | None = None) -> int:
+    """Print one rule: rationale, evidence, remediation and its examples."""
+    from jointgov.pipeline.catalogue import load_catalogue
+
+    out = out or sys.stdout
+    catalogue = load_catalogue(rules_dirs)
+    rule = catalogue.by_key(key) or catalogue.by_key(key.upper())
+    if rule is None:
+        raise ConfigError(f"unknown rule '{key}' (see 'jointgov rules')")
+    out.write(f"{rule.id} {rule.name} ({rule.severity}, {rule.area})\n{rule.title}\n\n")
+    out.write(f"Why:\n  {rule.rationale}\n\n")
+    if rule.evidence:
+        out.write("Evidence:\n")
+        for item in rule.evidence:
+            source = item.get("source") or item.get("regulation", "")
+            quote = f' "{item["quote"]}"' if item.get("quote") else ""
+            out.write(f"  - {source}:{quote}\n")
+        out.write("\n")
+    out.write(f"Fix:\n  {rule.remediation}\n")
+    if rule.parameters:
+        out.write("\nParameters: " + ", ".join(f"{k} = {v}" for k, v in rule.parameters.items()) + "\n")
+    for kind in ("fail", "pass"):
+        for example in rule.examples.get(kind, []):
+            title = example.get("name", "")
+            where = "".join(f" {line}:{col}" for line, col in example.get("expect", []))
+            label = "Fails" if kind == "fail" else "Passes"
+            out.write(f"\n{label}{': ' + title if title else ''}{(' (fires at' + where + ')') if where else ''}\n")
+            for n, line in enumerate(example["agreement"].rstrip("\n").split("\n"), 1):
+                out.write(f"  {n:>3} | {line}\n")
+    return EXIT_CLEAN

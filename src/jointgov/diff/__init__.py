@@ -1,0 +1,1 @@
+"""The governance diff: what changes between two versions of an agreement, and in which direction."""

@@ -1,0 +1,188 @@
+"""The rule catalogue: rule files (YAML, one rule each) loaded, validated and compiled.
+
+The built-in catalogue is the package's ``jointgov.rules`` directory (``rules/``
+in the source tree); users add directories with ``--rules DIR``. A broken rule
+file is a configuration error naming the file, line and column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jointgov.model import ConfigError
+from jointgov.pipeline.compiler import Compiled, ConditionError, compile_condition
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule, as its file describes it."""
+
+    id: str
+    name: str
+    severity: str
+    title: str
+    area: str
+    rationale: str
+    remediation: str
+    path: str
+    evidence: tuple[dict[str, str], ...] = ()
+    message: str = ""
+    at: str = ""
+    parameters: dict[str, Any] = field(default_factory=dict)
+    scope: dict[str, Any] | None = None
+    match: tuple[dict[str, Any], ...] = ()
+    examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    level: str = "agreement"
+    """``agreement`` (one file at a time) or ``repository`` (across agreements and the register: JG9xx)."""
+
+    @property
+    def locked(self) -> bool:
+        """JG0xx and JG8xx can be neither ignored, lowered nor waived."""
+        return self.id.startswith(("JG0", "JG8"))
+
+
+def builtin_dir() -> Path:
+    """The directory of the built-in rule files (inside the installed package)."""
+    return Path(str(resources.files("jointgov.rules")))
+
+
+def _rule_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        raise ConfigError(f"{directory}: no such rule directory")
+    return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def load_rule(path: Path, raw: bytes | None = None) -> Rule:
+    """Read and validate one rule file; any problem is a ConfigError with file:line:col."""
+    from jointgov.pipeline.fastschema import read_checked
+
+    data, _ = read_checked(path, "rule-1.json", "rule file", raw)
+    return Rule(
+        id=data["id"], name=data["name"], severity=data["severity"], title=data["title"],
+        area=data.get("area", "other"), rationale=data["rationale"].strip(), remediation=data["remediation"].strip(),
+        path=str(path), evidence=tuple(data.get("evidence", [])), message=data.get("message", ""),
+        at=data.get("at", ""), parameters=dict(data.get("parameters", {})), scope=data.get("scope"),
+        match=tuple(data.get("match", [])), examples=dict(data.get("examples", {})),
+        level=data.get("level", "agreement"),
+    )
+
+
+@dataclass
+class Catalogue:
+    """The rules of one run, in id order, with their compiled conditions."""
+
+    rules: list[Rule]
+    digest: str
+
+    def by_key(self, key: str) -> Rule | None:
+        """The rule with this id or name."""
+        for rule in self.rules:
+            if key in (rule.id, rule.name):
+                return rule
+        return None
+
+    def compiled(self, rules: Iterable[Rule], params: dict[str, dict[str, Any]] | None = None
+                 ) -> list[tuple[int, int, Compiled]]:
+        """Compile the conditions of *rules* (index into ``self.rules``, condition index, compiled)."""
+        return self._compile(rules, params, lambda rule: [(k, c["when"], rule.scope) for k, c in enumerate(rule.match)])
+
+    def compiled_scopes(self, rules: Iterable[Rule], params: dict[str, dict[str, Any]] | None = None
+                        ) -> list[tuple[int, int, Compiled]]:
+        """For each rule with a scope, a condition (index -1) that fires when the scope holds."""
+        return self._compile(rules, params, lambda rule: [(-1, [{"document": {}}], rule.scope)])
+
+    def _compile(self, rules: Iterable[Rule], params: dict[str, dict[str, Any]] | None,
+                 conditions: Callable[[Rule], list[tuple[int, list[Any], dict[str, Any] | None]]]
+                 ) -> list[tuple[int, int, Compiled]]:
+        out: list[tuple[int, int, Compiled]] = []
+        index = {id(rule): i for i, rule in enumerate(self.rules)}
+        for rule in rules:
+            values = dict(rule.parameters) | (params or {}).get(rule.id, {})
+            for k, when, scope in conditions(rule):
+                try:
+                    out.extend((index[id(rule)], k, variant) for variant in compile_condition(when, values, scope))
+                except ConditionError as exc:
+                    where = "scope" if k < 0 else f"match[{k}]"
+                    raise ConfigError(f"{rule.path}: {where}: {exc}") from exc
+        return out
+
+
+def cache_dir() -> Path | None:
+    """Where the parsed catalogue is cached: $JOINTGOV_CACHE_DIR, else $XDG_CACHE_HOME/jointgov or
+    ~/.cache/jointgov; None when JOINTGOV_NO_CACHE is set."""
+    if os.environ.get("JOINTGOV_NO_CACHE"):
+        return None
+    explicit = os.environ.get("JOINTGOV_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "jointgov"
+
+
+def _from_cache(key: str) -> list[Rule] | None:
+    directory = cache_dir()
+    if directory is None:
+        return None
+    try:
+        data = json.loads((directory / f"catalogue-{key}.json").read_text("utf-8"))
+        return [Rule(**dict(item, evidence=tuple(item["evidence"]), match=tuple(item["match"])))
+                for item in data["rules"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # absent, unreadable or from another version: build it again
+
+
+def _to_cache(key: str, rules: list[Rule]) -> None:
+    directory = cache_dir()
+    if directory is None:
+        return
+    from dataclasses import asdict
+
+    from jointgov.files import write_atomic
+
+    try:
+        write_atomic(directory / f"catalogue-{key}.json", json.dumps({"rules": [asdict(r) for r in rules]}))
+    except OSError:
+        pass  # a read-only home: no cache, no harm
+
+
+def load_catalogue(extra_dirs: Iterable[str | Path] = ()) -> Catalogue:
+    """The built-in rules plus those in *extra_dirs*; ids and names must be unique.
+
+    Parsed and validated rule files are cached (``cache_dir``) under a key made
+    of the jointgov version and every rule file's location and content, so an
+    edited rule file is always read again.
+    """
+    from jointgov import __version__
+
+    files = _rule_files(builtin_dir())
+    for directory in extra_dirs:
+        files.extend(_rule_files(Path(directory)))
+    raws = [path.read_bytes() for path in files]
+    digest = hashlib.sha256()  # the catalogue's content, for provenance: independent of where it is installed
+    key = hashlib.sha256(__version__.encode())
+    for path, raw in zip(files, raws, strict=True):
+        digest.update(path.name.encode() + b"\0" + raw + b"\0")
+        key.update(str(path.resolve()).encode() + b"\0" + raw + b"\0")
+    rules = _from_cache(key.hexdigest())
+    if rules is None:
+        rules = [load_rule(path, raw) for path, raw in zip(files, raws, strict=True)]
+        _check_unique(rules)
+        _to_cache(key.hexdigest(), rules)
+    rules.sort(key=lambda r: r.id)
+    return Catalogue(rules=rules, digest=digest.hexdigest())
+
+
+def _check_unique(rules: list[Rule]) -> None:
+    seen: dict[str, str] = {}
+    for rule in rules:
+        for name in (rule.id, rule.name):
+            if name in seen:
+                raise ConfigError(f"{rule.path}:1:1: invalid rule file: '{name}' is already defined by {seen[name]}")
+            seen[name] = rule.path

@@ -1,0 +1,378 @@
+"""Pipeline stage 3: turn a valid agreement into the typed facts that rules match against.
+
+Every fact is a flat dict with ``type`` and ``ptr`` (the JSON pointer of the
+clause it stands for, unique in the document) and the clause's own fields.
+Absent values are left out, never ``None``, and so is the word ``unknown``
+wherever a derived value (a date as a day number, a percentage) is computed:
+rules never treat ``unknown`` as satisfied. Empty lists are left out too.
+
+Derived fields are named plainly and listed in ``DERIVED`` (shown by
+``jointgov facts --help`` and in docs/rule-format.md). ``jointgov facts FILE``
+prints the facts of a file as JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Iterable, Iterator
+from fractions import Fraction
+from typing import Any
+
+Fact = dict[str, Any]
+
+NHS_KINDS = frozenset({
+    "health-authority", "strategic-health-authority", "primary-care-trust", "care-trust", "nhs-trust",
+    "nhs-foundation-trust", "clinical-commissioning-group", "integrated-care-board", "health-board",
+})
+POOLING_BASES = frozenset({"nhs-act-2006-s75", "nhs-wales-act-2006-s33", "health-act-1999-s31"})
+REQUIRED_CLAUSES = ("information_sharing", "confidentiality", "complaints", "liabilities", "audit", "change_in_law")
+
+DERIVED: dict[str, str] = {
+    "*_day": "a date as a day number (days since 0001-01-01), absent when the date is absent or unknown",
+    "run.as_of_day": "the run's --as-of date as a day number",
+    "document.statutory": "jurisdiction england or wales and a statutory basis of s75, s33 or s31",
+    "document.pooling_basis": "the statutory basis includes s75, s33 or s31",
+    "document.*_count": "number of items in aims, functions, services, joint_posts, secondments, ...",
+    "document.has_staff_arrangements": "the agreement has secondments or joint posts",
+    "party.nhs": "the party's kind is an NHS body",
+    "party.active": "the party has not been superseded",
+    "succession.*": "one fact per (predecessor, successor) pair, with the reaffirmation window",
+    "succession.reaffirmed_in_time": "reaffirmed_on is a date within reaffirm_within_days of superseded_on",
+    "post.parties": "the parties that hold a role in the post",
+    "post.shares_add_up": "every role has a numeric time_share and they add to 100 (within 0.01)",
+    "assent": "one fact per party in an agreed_by or decided_by list, with the agreeing item's day",
+    "protocol.agreed_by_all": "agreed_on is a date and agreed_by holds every active party",
+    "route.binding_end": "the route's last step has outcome binding",
+    "route.total_days": "the sum of the steps' within_days",
+    "step.last": "the step is the route's last",
+    "post_route.*": "one fact per (joint post, dispute route) pair",
+    "post_route.agreed_by_post_parties": "the route's agreed_by holds every party of the post",
+    "post_route.covers_post": "the route covers any or joint-post",
+    "budget.contributions_sum": "the sum of the contributions' amounts",
+    "budget.balanced": "total is a number and the contributions add up to it (within 0.005)",
+    "body.joint": "the body has members from every active party",
+    "body.member_party_count": "how many different parties the body's members come from",
+    "body_party.*": "one fact per (body, member party): seats (sum of counts, when every member has one), "
+                    "other_seats, can_block (quorum.per_party >= 1, or the others' seats are fewer than "
+                    "quorum.min), majority (more seats than all the others)",
+    "member.joint_body": "the member sits on a joint body",
+    "outcome.agreed_by_all": "agreed_by holds every active party",
+    "trigger.decided_by_all": "decided_by holds every active party",
+    "clauses.missing": "the required clauses that are absent",
+}
+
+
+def day(value: Any) -> int | None:
+    """A ``YYYY-MM-DD`` text as a day number, or None for anything else (absent, unknown, invalid)."""
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return _dt.date.fromisoformat(value).toordinal()
+        except ValueError:
+            return None
+    return None
+
+
+def _known(value: Any) -> bool:
+    return value is not None and value != "unknown" and value != [] and value != ""
+
+
+def put(fact: Fact, **fields: Any) -> Fact:
+    """*fact* with the given fields added, leaving out absent values (None) and empty lists."""
+    for name, value in fields.items():
+        if value is not None and value != []:
+            fact[name] = value
+    return fact
+
+
+def as_list(value: Any) -> list[Any]:
+    """A list as it is; one value as a list of one; nothing as an empty list."""
+    if isinstance(value, list):
+        return value
+    return [value] if value is not None else []
+
+
+def _items(data: dict[str, Any], key: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    for i, item in enumerate(as_list(data.get(key))):
+        if isinstance(item, dict):
+            yield f"/{key}/{i}", item
+
+
+def _num(value: Any) -> float | int | None:
+    """A number the engine can hold (a float-sized one), else None: absent, unknown or too large."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        return value if math.isfinite(float(value)) else None
+    except OverflowError:  # an integer beyond 1.8e308
+        return None
+
+
+def _exact_sum(values: Iterable[Any]) -> Fraction:
+    """The exact sum of numbers (ints and floats mixed, of any size): no overflow, no rounding."""
+    return sum((Fraction(v) for v in values if not isinstance(v, bool) and isinstance(v, (int, float))
+                and (not isinstance(v, float) or math.isfinite(v))), Fraction(0))
+
+
+def _covers_all(names: Iterable[Any], active: set[str]) -> bool:
+    return bool(active) and active <= set(n for n in names if isinstance(n, str))
+
+
+def build(data: dict[str, Any], as_of: _dt.date) -> list[Fact]:
+    """All facts of one agreement, in document order, ending with no marker (the engine adds it)."""
+    facts: list[Fact] = [{"type": "run", "ptr": "#run", "as_of_day": as_of.toordinal(), "as_of": as_of.isoformat()}]
+    agreement = data.get("agreement") if isinstance(data.get("agreement"), dict) else {}
+    assert isinstance(agreement, dict)
+    parties = list(_items(data, "parties"))
+    superseded = {p["id"] for _, p in parties if as_list(p.get("superseded_by"))}
+    active = {p["id"] for _, p in parties if p.get("id") not in superseded}
+    basis = set(as_list(agreement.get("statutory_basis")))
+    jurisdiction = agreement.get("jurisdiction")
+    posts = list(_items(data, "joint_posts"))
+
+    facts.append(put(
+        {"type": "document", "ptr": ""},
+        status=agreement.get("status"), jurisdiction=jurisdiction, basis=sorted(basis) or None,
+        statutory=jurisdiction in ("england", "wales") and bool(basis & POOLING_BASES),
+        pooling_basis=bool(basis & POOLING_BASES),
+        signed_on=agreement.get("signed_on"), signed_day=day(agreement.get("signed_on")),
+        commences_on=agreement.get("commences_on"), commences_day=day(agreement.get("commences_on")),
+        expires_on=agreement.get("expires_on"), expires_day=day(agreement.get("expires_on")),
+        aims_count=len(as_list(agreement.get("aims"))), functions_count=len(as_list(agreement.get("functions"))),
+        services_count=len(as_list(agreement.get("services"))),
+        parties_count=len(parties), active_parties_count=len(active),
+        joint_posts_count=len(posts), secondments_count=len(as_list(data.get("secondments"))),
+        pooled_budgets_count=len(as_list(data.get("pooled_budgets"))),
+        dispute_routes_count=len(as_list(data.get("dispute_routes"))),
+        has_staff_arrangements=bool(posts) or bool(as_list(data.get("secondments"))),
+        sections=sorted(k for k in data if not k.startswith("x-")),
+    ))
+    facts.extend(_parties(data, parties, superseded))
+    facts.extend(_agreeing(data, active))
+    facts.extend(_posts(data, posts, active))
+    facts.extend(_money_and_staff(data))
+    facts.extend(_bodies(data, active))
+    facts.extend(_sections(data))
+    return facts
+
+
+def _parties(data: dict[str, Any], parties: list[tuple[str, dict[str, Any]]], superseded: set[str]) -> Iterator[Fact]:
+    by_id = {p.get("id"): (ptr, p) for ptr, p in parties}
+    successors = data.get("successors") if isinstance(data.get("successors"), dict) else {}
+    assert isinstance(successors, dict)
+    window = successors.get("reaffirm_within_days")
+    successor_ids = {s for _, p in parties for s in as_list(p.get("superseded_by"))}
+    for ptr, party in parties:
+        yield put(
+            {"type": "party", "ptr": ptr}, id=party.get("id"), name=party.get("name"), kind=party.get("kind"),
+            nhs=party.get("kind") in NHS_KINDS, superseded=party.get("id") in superseded,
+            active=party.get("id") not in superseded, successor=party.get("id") in successor_ids,
+            reaffirmed_on=party.get("reaffirmed_on"), reaffirmed_day=day(party.get("reaffirmed_on")),
+        )
+        raw = party.get("superseded_by")
+        for k, successor in enumerate(as_list(raw)):
+            succ_ptr, succ = by_id.get(successor, ("", {}))
+            since, done = day(party.get("superseded_on")), day(succ.get("reaffirmed_on"))
+            deadline = since + window if since is not None and isinstance(window, int) else None
+            in_time = done is not None and (
+                window is None or (deadline is not None and done <= deadline))
+            yield put(
+                {"type": "succession", "ptr": f"{ptr}/superseded_by" + (f"/{k}" if isinstance(raw, list) else "")},
+                predecessor=party.get("id"), successor=successor, successor_ptr=succ_ptr or None,
+                superseded_on=party.get("superseded_on"), superseded_day=since,
+                reaffirmed_on=succ.get("reaffirmed_on"), reaffirmed_day=done,
+                window_days=window if isinstance(window, int) else None, deadline_day=deadline,
+                reaffirmed_in_time=in_time,
+            )
+
+
+def _agreeing(data: dict[str, Any], active: set[str]) -> Iterator[Fact]:
+    """Protocols, dispute routes and their steps, outcomes, triggers and their assent facts."""
+    for ptr, item in _items(data, "protocols"):
+        agreed = day(item.get("agreed_on"))
+        yield put({"type": "protocol", "ptr": ptr}, id=item.get("id"), title=item.get("title"),
+                   kind=item.get("kind"), agreed_on=item.get("agreed_on"), agreed_day=agreed,
+                   agreed_by=as_list(item.get("agreed_by")), review_on=item.get("review_on"),
+                   review_day=day(item.get("review_on")),
+                   agreed_by_all=agreed is not None and _covers_all(as_list(item.get("agreed_by")), active))
+        yield from _assents(ptr, item.get("id"), "protocol", item.get("agreed_by"), agreed)
+    for ptr, route in _items(data, "dispute_routes"):
+        steps = [s for s in as_list(route.get("steps")) if isinstance(s, dict)]
+        arbitration = route.get("arbitration") if isinstance(route.get("arbitration"), dict) else {}
+        assert isinstance(arbitration, dict)
+        agreed = day(route.get("agreed_on"))
+        timed = [s.get("within_days") for s in steps if isinstance(s.get("within_days"), int)]
+        yield put({"type": "route", "ptr": ptr}, id=route.get("id"), covers=as_list(route.get("covers")),
+                   agreed_on=route.get("agreed_on"), agreed_day=agreed, agreed_by=as_list(route.get("agreed_by")),
+                   step_count=len(steps), total_days=sum(timed), all_steps_timed=len(timed) == len(steps),
+                   binding_end=bool(steps) and steps[-1].get("outcome") == "binding",
+                   has_arbitrator=any(s.get("body") == "arbitrator" for s in steps),
+                   arbitration_appointed_by=arbitration.get("appointed_by"),
+                   arbitration_rules=arbitration.get("rules"), arbitration_costs=arbitration.get("costs"),
+                   escalates_to=route.get("escalates_to"))
+        for i, step in enumerate(as_list(route.get("steps"))):
+            if isinstance(step, dict):
+                yield put({"type": "step", "ptr": f"{ptr}/steps/{i}"}, route=route.get("id"), route_ptr=ptr,
+                           number=i + 1, body=step.get("body"), within_days=step.get("within_days"),
+                           outcome=step.get("outcome"), last=i == len(as_list(route.get("steps"))) - 1)
+        yield from _assents(ptr, route.get("id"), "route", route.get("agreed_by"), agreed)
+    for ptr, outcome in _items(data, "outcomes"):
+        yield put({"type": "outcome", "ptr": ptr}, indicator=outcome.get("indicator"),
+                   has_baseline=_known(outcome.get("baseline")), has_target=_known(outcome.get("target")),
+                   by_day=day(outcome.get("by")), agreed_by=as_list(outcome.get("agreed_by")),
+                   agreed_by_all=_covers_all(as_list(outcome.get("agreed_by")), active))
+    for ptr, trigger in _items(data, "triggers"):
+        yield put({"type": "trigger", "ptr": ptr}, event=trigger.get("event"),
+                   decided_by=as_list(trigger.get("decided_by")), within_days=trigger.get("within_days"),
+                   route=trigger.get("route"), decided_by_all=_covers_all(as_list(trigger.get("decided_by")), active))
+        yield from _assents(ptr, ptr, "trigger", trigger.get("decided_by"), None)
+
+
+def _assents(ptr: str, owner: Any, kind: str, names: Any, agreed: int | None) -> Iterator[Fact]:
+    for i, party in enumerate(as_list(names)):
+        yield put({"type": "assent", "ptr": f"{ptr}/{'decided_by' if kind == 'trigger' else 'agreed_by'}/{i}"},
+                   to=owner, kind=kind, party=party, day=agreed)
+
+
+def _posts(data: dict[str, Any], posts: list[tuple[str, dict[str, Any]]], active: set[str]) -> Iterator[Fact]:
+    routes = list(_items(data, "dispute_routes"))
+    for ptr, post in posts:
+        roles = [r for r in as_list(post.get("roles")) if isinstance(r, dict)]
+        post_parties = sorted({str(r["party"]) for r in roles if isinstance(r.get("party"), str)})
+        shares = [_num(r.get("time_share")) for r in roles]
+        removal = post.get("removal") if isinstance(post.get("removal"), dict) else None
+        total = sum(s for s in shares if s is not None)
+        appointed = day(post.get("appointed_on"))
+        yield put(
+            {"type": "post", "ptr": ptr}, id=post.get("id"), title=post.get("title"), employer=post.get("employer"),
+            instrument=post.get("instrument"), protocol=post.get("protocol"), appointed_on=post.get("appointed_on"),
+            appointed_day=appointed, appraisal=post.get("appraisal"), has_removal=removal is not None,
+            removal_requires=as_list((removal or {}).get("requires")),
+            removal_decided_by=as_list((removal or {}).get("decided_by")),
+            concerns_route=post.get("concerns_route"), has_continuity=_known(post.get("continuity")),
+            holder=post.get("holder") if isinstance(post.get("holder"), str) and post["holder"].strip() else None,
+            parties=post_parties, party_count=len(post_parties), share_total=total if shares else None,
+            shares_add_up=bool(shares) and None not in shares and abs(total - 100) <= 0.01,
+        )
+        for i, role in enumerate(as_list(post.get("roles"))):
+            if isinstance(role, dict):
+                yield put({"type": "role", "ptr": f"{ptr}/roles/{i}"}, post=post.get("id"), post_ptr=ptr,
+                           party=role.get("party"), role=role.get("role"), time_share=_num(role.get("time_share")),
+                           reports_to=role.get("reports_to") if _known(role.get("reports_to")) else None)
+        for i, party in enumerate(as_list((removal or {}).get("decided_by"))):
+            yield {"type": "assent", "ptr": f"{ptr}/removal/decided_by/{i}", "to": post.get("id"),
+                   "kind": "removal", "party": party}
+        for route_ptr, route in routes:
+            steps = [s for s in as_list(route.get("steps")) if isinstance(s, dict)]
+            covers = set(as_list(route.get("covers")))
+            yield put({"type": "post_route", "ptr": f"{ptr}#{route_ptr}"}, post=post.get("id"),
+                       route=route.get("id"), covers_post=bool(covers & {"any", "joint-post"}),
+                       binding_end=bool(steps) and steps[-1].get("outcome") == "binding",
+                       agreed_by_post_parties=bool(post_parties) and set(post_parties) <= set(
+                           as_list(route.get("agreed_by"))),
+                       agreed_day=day(route.get("agreed_on")))
+
+
+def _money_and_staff(data: dict[str, Any]) -> Iterator[Fact]:
+    for ptr, item in _items(data, "secondments"):
+        yield put({"type": "secondment", "ptr": ptr}, id=item.get("id"), staff=item.get("staff"),
+                   employer=item.get("employer"), host=item.get("host"), terms=item.get("terms"),
+                   day_to_day_manager=item.get("day_to_day_manager"), professional_line=item.get("professional_line"),
+                   consulted_on=item.get("consulted_on"), consulted_day=day(item.get("consulted_on")),
+                   has_on_return=_known(item.get("on_return")))
+    for ptr, pool in _items(data, "pooled_budgets"):
+        contributions = [c for c in as_list(pool.get("contributions")) if isinstance(c, dict)]
+        total = _num(pool.get("total"))
+        exact = _exact_sum(c.get("amount") for c in contributions)
+        whole = exact.denominator == 1
+        summed = _num(int(exact) if whole else float(exact)) if abs(exact) < 1e300 else None
+        risk = pool.get("risk_share") if isinstance(pool.get("risk_share"), dict) else {}
+        assert isinstance(risk, dict)
+        yield put({"type": "budget", "ptr": ptr}, id=pool.get("id"), host=pool.get("host"),
+                   manager=pool.get("manager"), currency=pool.get("currency", "GBP"), total=total,
+                   contributions_count=len(contributions), contributions_sum=summed,
+                   balanced=total is not None and bool(contributions)
+                   and abs(exact - Fraction(total)) <= Fraction(5, 1000),
+                   overspend=risk.get("overspend"), underspend=risk.get("underspend"),
+                   reporting=pool.get("reporting"), has_variation=_known(pool.get("variation")))
+        for i, item in enumerate(as_list(pool.get("contributions"))):
+            if isinstance(item, dict):
+                yield put({"type": "contribution", "ptr": f"{ptr}/contributions/{i}"}, budget=pool.get("id"),
+                           party=item.get("party"), amount=_num(item.get("amount")))
+
+
+def _bodies(data: dict[str, Any], active: set[str]) -> Iterator[Fact]:
+    for ptr, body in _items(data, "governance_bodies"):
+        members = [m for m in as_list(body.get("members")) if isinstance(m, dict)]
+        member_parties = sorted({str(m["party"]) for m in members if isinstance(m.get("party"), str)})
+        joint = _covers_all(member_parties, active)
+        quorum = body.get("quorum") if isinstance(body.get("quorum"), dict) else {}
+        assert isinstance(quorum, dict)
+        yield put({"type": "body", "ptr": ptr}, id=body.get("id"), name=body.get("name"), kind=body.get("kind"),
+                   member_parties=member_parties, member_party_count=len(member_parties), joint=joint,
+                   quorum_min=quorum.get("min"), per_party=quorum.get("per_party"), decides_by=body.get("decides_by"))
+        for i, member in enumerate(as_list(body.get("members"))):
+            if isinstance(member, dict):
+                yield put({"type": "member", "ptr": f"{ptr}/members/{i}"}, body=body.get("id"),
+                           party=member.get("party"), role=member.get("role"), count=member.get("count"),
+                           elected=member.get("elected") is True, joint_body=joint)
+        yield from _seats(ptr, body, members, quorum)
+    for ptr, lead in _items(data, "lead_providers"):
+        yield put({"type": "lead_provider", "ptr": ptr}, service=lead.get("service"), provider=lead.get("provider"),
+                   commissioned_by=lead.get("commissioned_by"))
+    for ptr, item in _items(data, "approvals"):
+        yield put({"type": "approval", "ptr": ptr}, by=item.get("by"), kind=item.get("kind"),
+                   date=item.get("date"), day=day(item.get("date")))
+    for ptr, item in _items(data, "consultations"):
+        yield put({"type": "consultation", "ptr": ptr}, consulted=item.get("with"), date=item.get("date"),
+                   day=day(item.get("date")), about=item.get("about"))
+
+
+def _seats(ptr: str, body: dict[str, Any], members: list[dict[str, Any]], quorum: dict[str, Any]
+           ) -> Iterator[Fact]:
+    """One ``body_party`` fact per party with members on the body: its seats, and whether it can
+    block the quorum by staying away or outvote the others."""
+    counts = [m.get("count") for m in members]
+    known = all(isinstance(c, int) and not isinstance(c, bool) for c in counts)
+    total = sum(c for c in counts if isinstance(c, int)) if known else None
+    per_party, minimum = quorum.get("per_party"), quorum.get("min")
+    for party in sorted({str(m["party"]) for m in members if isinstance(m.get("party"), str)}):
+        seats = sum(m["count"] for m in members if m.get("party") == party) if known else None
+        others = total - seats if total is not None and seats is not None else None
+        blocks_min = isinstance(minimum, int) and others is not None and others < minimum
+        yield put({"type": "body_party", "ptr": f"{ptr}#party={party}"}, body=body.get("id"), party=party,
+                   seats=seats, other_seats=others, per_party=per_party, quorum_min=minimum,
+                   can_block=(isinstance(per_party, int) and per_party >= 1) or blocks_min,
+                   majority=seats is not None and others is not None and seats > others)
+
+
+def _sections(data: dict[str, Any]) -> Iterator[Fact]:
+    """The single mappings: successors, review, exit, communication, clauses, waivers."""
+    def mapping(key: str) -> dict[str, Any] | None:
+        value = data.get(key)
+        return value if isinstance(value, dict) else None
+
+    if (successors := mapping("successors")) is not None:
+        yield put({"type": "successors", "ptr": "/successors"}, binding=successors.get("binding"),
+                   reaffirm_within_days=successors.get("reaffirm_within_days"))
+    if (review := mapping("review")) is not None:
+        evaluation = review.get("evaluation") if isinstance(review.get("evaluation"), dict) else None
+        yield put({"type": "review", "ptr": "/review"}, every_months=review.get("every_months"),
+                   has_evaluation=evaluation is not None,
+                   due_on=(evaluation or {}).get("due_on"), due_day=day((evaluation or {}).get("due_on")))
+    if (exit_ := mapping("exit")) is not None:
+        yield put({"type": "exit", "ptr": "/exit"}, notice_days=exit_.get("notice_days"),
+                   requires=as_list(exit_.get("requires")), has_staff_plan=_known(exit_.get("staff_plan")),
+                   has_assets_liabilities=_known(exit_.get("assets_liabilities")))
+    if (comms := mapping("communication")) is not None:
+        yield put({"type": "communication", "ptr": "/communication"}, owner=comms.get("owner"),
+                   crisis_protocol=comms.get("crisis_protocol"), joint_statements=comms.get("joint_statements"))
+    clauses = mapping("clauses")
+    present = sorted(k for k, v in (clauses or {}).items() if _known(v))
+    missing = [c for c in REQUIRED_CLAUSES if c not in present]
+    yield put({"type": "clauses", "ptr": "/clauses"}, present=present, missing=missing,
+               missing_text=", ".join(c.replace("_", " ") for c in missing) or None, complete=not missing)
+    for ptr, waiver in _items(data, "waivers"):
+        yield put({"type": "waiver", "ptr": ptr}, rule=waiver.get("rule"), target=waiver.get("target"),
+                   has_reason=_known(waiver.get("reason")), approved_by=waiver.get("approved_by"),
+                   expires_on=waiver.get("expires_on"), expires_day=day(waiver.get("expires_on")))

@@ -1,0 +1,66 @@
+"""Generate docs/rules.md from the rule files (``jointgov rules --format markdown``).
+
+Rules are grouped by area, in the order of the area table reports use (``jointgov.model.AREAS``;
+an area it does not know comes after, under its own name), and by id within an area: each area has
+one heading.
+"""
+
+from __future__ import annotations
+
+from jointgov.model import AREAS
+from jointgov.pipeline.catalogue import Catalogue, Rule
+
+
+def by_area(rules: list[Rule]) -> list[tuple[str, list[Rule]]]:
+    """(heading, rules) per area: the known areas in their order, then the others as they first appear."""
+    order = [*AREAS, *dict.fromkeys(r.area for r in rules if r.area not in AREAS)]
+    return [(AREAS.get(area, area), [r for r in rules if r.area == area]) for area in order
+            if any(r.area == area for r in rules)]
+
+
+def rules_markdown(catalogue: Catalogue) -> str:
+    """The whole catalogue as Markdown: an index, then each rule with evidence and examples."""
+    lines = ["# Rule catalogue", "",
+             "Generated from the rule files in `rules/` by `jointgov rules --format markdown`;",
+             "do not edit by hand (a test fails when this file is stale).", "",
+             "| id | name | severity | title |", "| --- | --- | --- | --- |"]
+    for r in catalogue.rules:
+        lines.append(f"| [{r.id}](#{r.id.lower()}-{r.name}) | `{r.name}` | {r.severity} | {r.title} |")
+    for heading, rules in by_area(catalogue.rules):
+        lines += ["", f"## {heading}"]
+        for r in rules:
+            lines += _rule(r)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _rule(r: Rule) -> list[str]:
+    """One rule's section: rationale, evidence, fix, parameters, scope and examples."""
+    lines: list[str] = []
+    lines += ["", f"### {r.id} {r.name}", "", f"**{r.severity}** · {r.title}", "", r.rationale, ""]
+    for item in r.evidence:
+        source = f"`{item['source']}`" if "source" in item else item.get("regulation", "")
+        quote = f": “{item['quote']}”" if item.get("quote") else ""
+        lines.append(f"- Evidence: {source}{quote}")
+    if r.evidence:
+        lines.append("")
+    lines += [f"**Fix:** {r.remediation}", ""]
+    if r.parameters:
+        lines += ["**Parameters:** " + ", ".join(f"`{k}` = {v}" for k, v in r.parameters.items()), ""]
+    if r.level == "repository":
+        lines += ["**Runs across agreements**: when a check covers a directory or a register is present.", ""]
+    if r.scope:
+        lines += ["**Applies when:** " + ", ".join(f"`{k}: {v}`" for k, v in r.scope.items()), ""]
+    for kind, label in (("fail", "Fails"), ("pass", "Passes")):
+        for example in r.examples.get(kind, []):
+            where = ", ".join(":".join(map(str, spot)) for spot in example.get("expect", []))
+            title = example.get("name", "")
+            head = f"{label}" + (f": {title}" if title else "") + (f" (fires at {where})" if where else "")
+            files = [("", example["agreement"])] if "agreement" in example else [
+                *([("registry.yaml", example["registry"])] if example.get("registry") else []),
+                *sorted(example["agreements"].items())]
+            lines += [f"<details><summary>{head}</summary>", ""]
+            for name, text in files:
+                lines += [f"`{name}`:", ""] if name else []
+                lines += ["```yaml", text.rstrip("\n"), "```", ""]
+            lines += ["</details>", ""]
+    return lines

@@ -1,0 +1,127 @@
+"""The report of a check run, fed to every reporter: findings, waived findings, rules, provenance.
+
+A reporter module (``jointgov.reporters.<format>``) has ``write(report, out, colour=False)``.
+The report carries everything an auditor needs to reproduce it (``Report.provenance``): the
+jointgov version, the rule catalogue's digest, each input's SHA-256, the as-of date and the
+waivers applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
+
+from jointgov import __version__
+from jointgov.model import SEVERITIES, Finding, Waived, WaiverInfo
+
+if TYPE_CHECKING:
+    from jointgov.simulation.results import FileSimulation
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What reports say about a rule (its effective severity in this run)."""
+
+    id: str
+    name: str
+    severity: str
+    area: str
+    title: str
+    rationale: str
+    remediation: str
+    evidence: tuple[dict[str, str], ...] = ()
+
+
+@dataclass
+class FileSummary:
+    """What a report says of one input file."""
+
+    path: str
+    sha256: str
+    rules_run: bool
+    applicable: frozenset[str] = frozenset()
+    """Ids of the rules that apply to this agreement (a rule's scope holds); the others are skipped."""
+    waivers: list[WaiverInfo] = field(default_factory=list)
+    title: str = ""
+    agreement_id: str = ""
+    parties: tuple[str, ...] = ()
+    """The agreement's title, id and party names, as read during the check (empty when unreadable)."""
+
+
+@dataclass
+class Report:
+    """Everything a reporter needs: the findings of a run and its provenance."""
+
+    as_of: str
+    files: list[FileSummary] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    waived: list[Waived] = field(default_factory=list)
+    rules: list[RuleInfo] = field(default_factory=list)
+    catalogue_digest: str = ""
+    root: str = field(default_factory=os.getcwd)
+    """The repository root: SARIF and fingerprints use paths relative to it."""
+    baseline_hidden: int = 0
+    baseline_stale: int = 0
+    simulations: list[FileSimulation] = field(default_factory=list)
+    """``check --simulate``: one simulation per file (empty otherwise)."""
+
+    def summary(self) -> dict[str, int]:
+        """Findings counted by severity, every severity present (waived findings not counted)."""
+        counts = {sev: 0 for sev in SEVERITIES}
+        for finding in self.findings:
+            counts[finding.severity] += 1
+        return counts
+
+    def relative(self, path: str) -> str:
+        """*path* relative to the repository root, with forward slashes."""
+        try:
+            return Path(os.path.relpath(os.path.abspath(path), self.root)).as_posix()
+        except ValueError:  # another drive
+            return Path(path).as_posix()
+
+    def fingerprint(self, finding: Finding) -> str:
+        """A stable id for a finding that does not change when lines move.
+
+        Built from the rule, the file's path relative to the root and the JSON
+        pointer of the clause (and the message when there is no pointer).
+        """
+        anchor = finding.pointer if finding.pointer else finding.message
+        text = f"{finding.rule_id}\0{self.relative(finding.path)}\0{anchor}"
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+    def rule(self, rule_id: str) -> RuleInfo | None:
+        """The rule with this id, if it is in the run."""
+        for info in self.rules:
+            if info.id == rule_id:
+                return info
+        return None
+
+    def provenance(self) -> dict[str, Any]:
+        """What an auditor needs to reproduce the report."""
+        return {
+            "jointgov": __version__,
+            "catalogue_digest": self.catalogue_digest,
+            "as_of": self.as_of,
+            "files": [{"path": self.relative(f.path), "sha256": f.sha256} for f in self.files],
+            "waivers_applied": [
+                {"path": self.relative(w.path), "line": w.line, "rule": w.rule, "target": w.target,
+                 "approved_by": w.approved_by, "expires_on": w.expires_on}
+                for f in self.files for w in f.waivers if w.valid
+            ],
+        }
+
+
+class Writer(Protocol):
+    """The signature every reporter module's ``write`` has."""
+
+    def __call__(self, report: Report, out: TextIO, colour: bool = False) -> None:
+        """Write *report* to *out* (*colour*: terminal colours, where the format has them)."""
+
+
+def writer(fmt: str) -> Writer:
+    """The ``write`` function of the reporter for *fmt*, imported only when used."""
+    module = importlib.import_module(f"jointgov.reporters.{'json_' if fmt == 'json' else fmt}")
+    return module.write  # type: ignore[no-any-return]

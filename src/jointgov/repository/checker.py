@@ -1,0 +1,82 @@
+"""Repository-wide checks: rules across agreements and the organisations register (JG9xx).
+
+Rules with ``level: repository`` run once over the facts of every agreement of a check and of
+the register (``jointgov.repository.facts``), on the same engine and rule language as the
+per-agreement rules. Their facts carry the file they come from, and a finding is located in that
+file, at the clause its rule points to.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from jointgov.model import Finding
+from jointgov.pipeline.catalogue import Catalogue, Rule
+from jointgov.pipeline.engine import Engine
+from jointgov.pipeline.firings import at_expression, message, target
+from jointgov.repository.facts import Entry, build
+from jointgov.repository.register import Registry
+
+
+class RepositoryChecker:
+    """Runs the repository rules of a catalogue over the entries of a run's agreements and the register."""
+
+    def __init__(self, catalogue: Catalogue, rules: list[Rule], params: dict[str, dict[str, Any]] | None = None,
+                 severity: dict[str, str] | None = None) -> None:
+        """Compile *rules* (those with ``level: repository``) into their own engine ruleset."""
+        self.catalogue = catalogue
+        self.rules = rules
+        self.params = params or {}
+        self.severity = severity or {}
+        compiled = catalogue.compiled(rules, params)
+        name = hashlib.sha256(f"repo:{catalogue.digest}:{[r.id for r in rules]}:{self.params}".encode()).hexdigest()
+        self.engine = Engine(f"repository-{name[:16]}", compiled) if compiled else None
+
+    def suffixes(self) -> frozenset[str]:
+        """The paths the rules' ``at`` add to a fact's clause (``xparty.name``: ``/name``): an entry keeps the
+        positions of these under each of its clauses."""
+        found = {""}
+        for rule in self.rules:
+            for condition in rule.match:
+                expression = str(condition.get("at") or rule.at)
+                found.add("".join(f"/{part}" for part in expression.split(".")[1:]))
+        return frozenset(found)
+
+    def check(self, entries: Sequence[Entry], registry: Registry | None, as_of: _dt.date) -> list[Finding]:
+        """The findings of the repository rules, located in the agreements they concern."""
+        merged: dict[tuple[str, str, int, int], Finding] = {}
+        if self.engine is None or not entries:
+            return []
+        where = {e.path: e for e in entries}
+        for firing in self.engine.evaluate(build(entries, registry, as_of)):
+            rule = self.catalogue.rules[firing.rule]
+            at = at_expression(rule, firing)
+            fact = firing.facts.get(re.split(r"[.@]", at)[0], {})
+            agreement = where.get(str(fact.get("file", "")))
+            if agreement is None:
+                continue
+            ptr = target(at, firing.facts)
+            line, col = agreement.at(ptr)
+            text = message(rule, firing, self.params)
+            key = (rule.id, agreement.path, line, col)
+            old = merged.get(key)
+            if old is not None:  # one finding per rule and place, as for the agreement rules
+                parts = sorted({*old.message.split("; "), text})
+                text = "; ".join(parts)
+            merged[key] = Finding(agreement.path, line, col, rule.id, text, rule.name,
+                                  self.severity.get(rule.id, rule.severity), ptr)
+        return sorted(merged.values())
+
+
+def registry_findings(registry: Registry, catalogue: Catalogue) -> list[Finding]:
+    """The register's own problems as findings on the register file."""
+    out = []
+    for rule_id, line, col, text, ptr in registry.problems:
+        rule = catalogue.by_key(rule_id)
+        out.append(Finding(registry.path, line, col, rule_id, f"register: {text}", rule.name if rule else rule_id,
+                           rule.severity if rule else "error", ptr))
+    return sorted(out)

@@ -27,6 +27,8 @@ OFFICIAL_SCHEMAS = Path(os.environ.get("JOINTGOV_OFFICIAL_SCHEMAS") or ROOT.pare
 """Where the official SARIF 2.1.0 JSON Schema and the Ant JUnit XSD are, when the machine has them (the team
 keeps them beside the project; a plain clone has none): reports are validated against them, or the test skips."""
 AS_OF = _dt.date(2026, 11, 23)
+FORM_RULES = ("JG001", "JG002", "JG003", "JG004", "JG005", "JG006")
+"""The rules about the document's form (read by the loader and the validator, not the engine)."""
 
 BASE = """\
 jointgov: 1

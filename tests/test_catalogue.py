@@ -14,6 +14,7 @@ from tests.conftest import ROOT, assert_quoted
 FIXED = [  # ids, names and default severities are fixed: configurations and waivers name them
     ("JG001", "yaml-syntax", "error"), ("JG002", "duplicate-key", "error"), ("JG003", "schema", "error"),
     ("JG004", "unknown-reference", "error"), ("JG005", "duplicate-id", "error"), ("JG006", "format-version", "error"),
+    ("JG007", "placeholder", "error"),
     ("JG101", "protocol-before-appointment", "error"), ("JG102", "arbitration-before-appointment", "error"),
     ("JG103", "employer-of-record", "error"), ("JG104", "no-unilateral-removal", "error"),
     ("JG105", "non-employer-remedy", "error"), ("JG106", "rating-trigger", "warning"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from jointgov.commands.init import DEFAULT_TITLE, RESERVED_WORDS, SKELETON_IDS, 
 from jointgov.model import Finding
 from jointgov.pipeline.catalogue import Catalogue
 from jointgov.pipeline.validate import agreement_schema
+from tests.conftest import FORM_RULES
 
 AS_OF = ["--as-of", "2026-11-23"]
 RULE_AREAS = ("joint-posts", "disputes", "parties", "money", "staff", "governance", "statutory")
@@ -50,7 +52,7 @@ def test_skeleton_is_valid_and_its_findings_cover_every_rule_area(written: Path,
     findings = report["findings"]
     assert findings
     ids = [f["rule_id"] for f in findings]
-    assert [i for i in ids if i.startswith("JG0")] == [], "the skeleton itself must match the format"
+    assert [i for i in ids if i in FORM_RULES] == [], "the skeleton itself must match the format"
     assert [f["rules_run"] for f in report["files"]] == [True]
     rules = {r.id: r for r in catalogue.rules}
     areas = {rules[i].area for i in ids}
@@ -129,7 +131,7 @@ def test_any_title_gives_a_valid_skeleton(title: str, findings: Callable[[str | 
     text = render(title)
     data = yaml.safe_load(text)
     assert data["agreement"]["title"] == title.strip()
-    assert [f for f in findings(text) if f.rule_id.startswith("JG0")] == []
+    assert [f for f in findings(text) if f.rule_id in FORM_RULES] == []
 
 
 def test_blank_title_is_a_usage_error(tmp_path: Path) -> None:
@@ -180,4 +182,44 @@ def test_real_command_line(tmp_path: Path) -> None:
     checked = subprocess.run([sys.executable, "-m", "jointgov", "check", str(path), *AS_OF], capture_output=True,
                              text=True, timeout=120)
     assert checked.returncode == 1
-    assert f"{path}:" in checked.stdout and " JG0" not in checked.stdout
+    assert f"{path}:" in checked.stdout and not any(f" {rule} " in checked.stdout for rule in FORM_RULES)
+    assert " JG007 placeholder: " in checked.stdout
+
+
+def _filled(text: str) -> str:
+    """The skeleton with every TODO text written and every empty list of deciding parties filled."""
+    text = re.sub(r'"TODO: [^"]*"', '"Written by the authors"', text)
+    return re.sub(r"(decided_by|agreed_by): \[\]", r"\1: [council, nhs-body]", text)
+
+
+@pytest.mark.parametrize("left", ["TODO: the council's legal name", "TODO: what staff were consulted about",
+                                  "TODO: how pooled balances, assets and liabilities are divided"])
+def test_a_skeleton_filled_in_but_for_one_todo_fails_at_it(tmp_path: Path, left: str) -> None:
+    text = render()
+    assert f'"{left}"' in text
+    filled = _filled(text.replace(f'"{left}"', '"KEEP"')).replace('"KEEP"', f'"{left}"')
+    path = tmp_path / "agreement.yaml"
+    path.write_text(filled, encoding="utf-8")
+    code, report = check_json(path)
+    line = next(n for n, row in enumerate(filled.splitlines(), 1) if left in row)
+    column = filled.splitlines()[line - 1].index(f'"{left}"') + 1
+    assert code == 1
+    assert [(f["rule_id"], f["line"], f["column"]) for f in report["findings"] if f["rule_id"] == "JG007"] == [
+        ("JG007", line, column)]
+
+
+def test_an_empty_decided_by_on_a_trigger_fails_at_it(tmp_path: Path) -> None:
+    filled = _filled(render())
+    reorganisation = filled.index("- event: reorganisation")
+    at = filled.index("decided_by: [council, nhs-body]", reorganisation)
+    text = filled[:at] + "decided_by: []" + filled[at + len("decided_by: [council, nhs-body]"):]
+    path = tmp_path / "agreement.yaml"
+    path.write_text(text, encoding="utf-8")
+    code, report = check_json(path)
+    line = text[:at].count("\n") + 1
+    column = at - text.rfind("\n", 0, at)
+    assert code == 1
+    assert [(f["rule_id"], f["line"], f["column"]) for f in report["findings"] if f["rule_id"] == "JG007"] == [
+        ("JG007", line, column)]
+    # said once: JG303 does not report the same blank again (it reports the missing time limits)
+    assert [f for f in report["findings"] if f["rule_id"] == "JG303" and "decided_by" in f["message"]] == []

@@ -198,7 +198,10 @@ def _repository_pass(report: Report, catalogue: Catalogue, registry: str | None,
                                         title="Organisations register"))
         report.findings.extend(registry_findings(register, catalogue))
     if repository is not None:
-        report.findings.extend(repository.check(entries, register, options.as_of))
+        findings, applicable = repository.check(entries, register, options.as_of)
+        report.findings.extend(findings)
+        for summary in report.files:
+            summary.applicable |= applicable.get(summary.path, frozenset())
 
 
 _WORKER: FilePass | None = None

@@ -91,12 +91,15 @@ class Catalogue:
     def compiled(self, rules: Iterable[Rule], params: dict[str, dict[str, Any]] | None = None
                  ) -> list[tuple[int, int, Compiled]]:
         """Compile the conditions of *rules* (index into ``self.rules``, condition index, compiled)."""
-        return self._compile(rules, params, lambda rule: [(k, c["when"], rule.scope) for k, c in enumerate(rule.match)])
+        return self._compile(rules, params, lambda rule: [(k, c["when"], _own_scope(rule))
+                                                          for k, c in enumerate(rule.match)])
 
     def compiled_scopes(self, rules: Iterable[Rule], params: dict[str, dict[str, Any]] | None = None
                         ) -> list[tuple[int, int, Compiled]]:
-        """For each rule with a scope, a condition (index -1) that fires when the scope holds."""
-        return self._compile(rules, params, lambda rule: [(-1, [{"document": {}}], rule.scope)])
+        """For each rule with a scope, a condition (index -1) that fires when the scope holds: on the
+        ``document`` fact of an agreement, or for a repository rule on the ``agreement`` fact of each
+        agreement of the run."""
+        return self._compile(rules, params, lambda rule: [(-1, [{SCOPE_FACT[rule.level]: {}}], rule.scope)])
 
     def _compile(self, rules: Iterable[Rule], params: dict[str, dict[str, Any]] | None,
                  conditions: Callable[[Rule], list[tuple[int, list[Any], dict[str, Any] | None]]]
@@ -107,11 +110,22 @@ class Catalogue:
             values = dict(rule.parameters) | (params or {}).get(rule.id, {})
             for k, when, scope in conditions(rule):
                 try:
-                    out.extend((index[id(rule)], k, variant) for variant in compile_condition(when, values, scope))
+                    out.extend((index[id(rule)], k, variant)
+                               for variant in compile_condition(when, values, scope, SCOPE_FACT[rule.level]))
                 except ConditionError as exc:
                     where = "scope" if k < 0 else f"match[{k}]"
                     raise ConfigError(f"{rule.path}: {where}: {exc}") from exc
         return out
+
+
+SCOPE_FACT = {"agreement": "document", "repository": "agreement"}
+"""The fact a rule's scope is tested on, by the rule's level."""
+
+
+def _own_scope(rule: Rule) -> dict[str, Any] | None:
+    """The scope merged into a rule's own conditions: an agreement rule's (its conditions then fire only where
+    it applies); a repository rule's scope says only to which agreements it applies."""
+    return rule.scope if rule.level == "agreement" else None
 
 
 def cache_dir() -> Path | None:

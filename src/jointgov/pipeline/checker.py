@@ -177,7 +177,7 @@ class Checker:
         found = {self._finding(*p, path=doc.path) for p in doc.problems}
         if doc.unreadable:
             return FileResult(doc.path, sorted(found), "", False)
-        applicable = frozenset(r.id for r in self.active if r.locked)
+        applicable = frozenset(r.id for r in self.active if r.locked and not r.match)  # the form rules
         identity = _identity(doc.data)
         if not doc.sound:
             return FileResult(doc.path, sorted(found), doc.sha256, False, applicable=applicable, identity=identity)
@@ -192,7 +192,7 @@ class Checker:
         """One finding per rule and place (the messages of several firings there are joined), and
         the ids of the rules that apply (no scope, or a scope that holds)."""
         merged: dict[tuple[str, int, int], Finding] = {}
-        applicable = {r.id for r in self.active if not r.scope}
+        applicable = {r.id for r in self.active if not r.scope and r.level == "agreement"}  # JG9xx: the repository
         for firing in self.engine.evaluate(doc.facts(self.options.as_of)):
             rule = self.catalogue.rules[firing.rule]
             if firing.condition < 0:

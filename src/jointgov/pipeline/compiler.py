@@ -39,7 +39,7 @@ FACT_TYPES = frozenset({
     "run", "document", "party", "succession", "protocol", "route", "step", "outcome", "trigger", "assent",
     "post", "role", "post_route", "secondment", "budget", "contribution", "body", "member", "lead_provider",
     "approval", "consultation", "successors", "review", "exit", "communication", "clauses", "waiver",
-    "body_party", "sim", "affected", "agreement", "org", "xparty", "xsuccession", "xpost", "xlead",
+    "body_party", "placeholder", "sim", "affected", "agreement", "org", "xparty", "xsuccession", "xpost", "xlead",
 })
 OPS = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "exists", "has", "lacks", "matches",
                  "imatches"})
@@ -301,8 +301,10 @@ class _Emitter:
         return {"$and": terms} if len(terms) > 1 else terms[0]
 
 
-def compile_condition(when: list[Any], params: dict[str, Any], scope: dict[str, Any] | None) -> list[Compiled]:
-    """Compile one ``when`` list into durable-rules rule definitions (one per variant, actions not set)."""
+def compile_condition(when: list[Any], params: dict[str, Any], scope: dict[str, Any] | None,
+                      scope_fact: str = "document") -> list[Compiled]:
+    """Compile one ``when`` list into durable-rules rule definitions (one per variant, actions not set); the
+    *scope* tests are merged into the condition's own *scope_fact* pattern, or added as one."""
     if not isinstance(when, list) or not when:
         raise ConditionError("'when' is a non-empty list of patterns")
     patterns = [parse_pattern(item, params) for item in when]
@@ -310,8 +312,8 @@ def compile_condition(when: list[Any], params: dict[str, Any], scope: dict[str, 
     if len(aliases) != len(set(aliases)):
         raise ConditionError("an alias is used twice: name one of the patterns with 'as'")
     if scope:  # one fact never fills two patterns: join the condition's own document pattern if it has one
-        extra = parse_pattern({"fact": "document", "as": "_scope", "where": scope}, params)
-        own = next((k for k, p in enumerate(patterns) if p.kind == "document" and not p.negated), None)
+        extra = parse_pattern({"fact": scope_fact, "as": "_scope", "where": scope}, params)
+        own = next((k for k, p in enumerate(patterns) if p.kind == scope_fact and not p.negated), None)
         if own is None:
             patterns.insert(0, extra)
         else:

@@ -19,6 +19,8 @@ from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from typing import Any
 
+from jointgov.pipeline.blanks import placeholders
+
 Fact = dict[str, Any]
 
 NHS_KINDS = frozenset({
@@ -146,6 +148,7 @@ def build(data: dict[str, Any], as_of: _dt.date) -> list[Fact]:
         dispute_routes_count=len(as_list(data.get("dispute_routes"))),
         has_staff_arrangements=bool(posts) or bool(as_list(data.get("secondments"))),
         sections=sorted(k for k in data if not k.startswith("x-")),
+        **_subject_counts(data, superseded),
     ))
     facts.extend(_parties(data, parties, superseded))
     facts.extend(_agreeing(data, active))
@@ -153,7 +156,26 @@ def build(data: dict[str, Any], as_of: _dt.date) -> list[Fact]:
     facts.extend(_money_and_staff(data))
     facts.extend(_bodies(data, active))
     facts.extend(_sections(data))
+    facts.extend(placeholders(data))
     return facts
+
+
+def _subject_counts(data: dict[str, Any], superseded: set[str]) -> dict[str, int]:
+    """How many of each thing some rule is about: a rule whose subject is absent does not apply."""
+    steps = [s for _, r in _items(data, "dispute_routes") for s in as_list(r.get("steps")) if isinstance(s, dict)]
+    bodies = [b for _, b in _items(data, "governance_bodies")]
+    member_parties = [{m.get("party") for m in as_list(b.get("members")) if isinstance(m, dict)} for b in bodies]
+    evaluation = (data.get("review") or {}).get("evaluation") if isinstance(data.get("review"), dict) else None
+    return {
+        "arbitrator_steps_count": sum(1 for s in steps if s.get("body") == "arbitrator"),
+        "superseded_parties_count": len(superseded),
+        "approvals_count": len(as_list(data.get("approvals"))),
+        "lead_providers_count": len(as_list(data.get("lead_providers"))),
+        "multi_party_bodies_count": sum(1 for parties in member_parties if len(parties - {None}) > 1),
+        "review_dates_count": sum(1 for _, p in _items(data, "protocols") if "review_on" in p)
+        + (1 if isinstance(evaluation, dict) and "due_on" in evaluation else 0),
+        "waivers_count": len(as_list(data.get("waivers"))),
+    }
 
 
 def _parties(data: dict[str, Any], parties: list[tuple[str, dict[str, Any]]], superseded: set[str]) -> Iterator[Fact]:

@@ -23,8 +23,6 @@ from jointgov.model import Finding, Waived
 from jointgov.reporters.report import FileSummary, Report, RuleInfo
 
 HOSTNAME = "localhost"
-FORM_RULE_PREFIX = "JG0"
-"""Rules that check the file's form: the only ones run on a file whose form is broken."""
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -56,7 +54,7 @@ def _testcase(suite: ET.Element, summary: FileSummary, name: str, rule: RuleInfo
                                 type=findings[0].severity)
         failure.text = _clean(body + "\n")
         return "failed"
-    if not summary.rules_run and not rule.id.startswith(FORM_RULE_PREFIX):
+    if not summary.rules_run and rule.id not in summary.applicable:
         ET.SubElement(case, "skipped", message="not run: the agreement's form must be fixed first "
                       "(see the failing JG0xx testcases)")
         return "skipped"

@@ -32,7 +32,7 @@ class RepositoryChecker:
         self.rules = rules
         self.params = params or {}
         self.severity = severity or {}
-        compiled = catalogue.compiled(rules, params)
+        compiled = catalogue.compiled(rules, params) + catalogue.compiled_scopes([r for r in rules if r.scope], params)
         name = hashlib.sha256(f"repo:{catalogue.digest}:{[r.id for r in rules]}:{self.params}".encode()).hexdigest()
         self.engine = Engine(f"repository-{name[:16]}", compiled) if compiled else None
 
@@ -46,14 +46,20 @@ class RepositoryChecker:
                 found.add("".join(f"/{part}" for part in expression.split(".")[1:]))
         return frozenset(found)
 
-    def check(self, entries: Sequence[Entry], registry: Registry | None, as_of: _dt.date) -> list[Finding]:
-        """The findings of the repository rules, located in the agreements they concern."""
+    def check(self, entries: Sequence[Entry], registry: Registry | None, as_of: _dt.date
+              ) -> tuple[list[Finding], dict[str, frozenset[str]]]:
+        """The findings of the repository rules, located in the agreements they concern, and for each agreement
+        the ids of the repository rules that apply to it (no scope, or a scope that holds for it)."""
         merged: dict[tuple[str, str, int, int], Finding] = {}
+        applicable = {e.path: {r.id for r in self.rules if not r.scope} for e in entries}
         if self.engine is None or not entries:
-            return []
+            return [], {path: frozenset(ids) for path, ids in applicable.items()}
         where = {e.path: e for e in entries}
         for firing in self.engine.evaluate(build(entries, registry, as_of)):
             rule = self.catalogue.rules[firing.rule]
+            if firing.condition < 0:  # the rule's scope holds for this agreement
+                applicable[str(firing.facts["agreement"].get("file", ""))].add(rule.id)
+                continue
             at = at_expression(rule, firing)
             fact = firing.facts.get(re.split(r"[.@]", at)[0], {})
             agreement = where.get(str(fact.get("file", "")))
@@ -69,7 +75,7 @@ class RepositoryChecker:
                 text = "; ".join(parts)
             merged[key] = Finding(agreement.path, line, col, rule.id, text, rule.name,
                                   self.severity.get(rule.id, rule.severity), ptr)
-        return sorted(merged.values())
+        return sorted(merged.values()), {path: frozenset(ids) for path, ids in applicable.items()}
 
 
 def registry_findings(registry: Registry, catalogue: Catalogue) -> list[Finding]:

@@ -77,13 +77,17 @@ def build(entries: Iterable[Entry], registry: Registry | None, as_of: _dt.date) 
                        name=org.name, kind=org.kind, abolished_on=org.abolished_on or None,
                        abolished_day=abolished_day(org)))
     loads: dict[str, list[tuple[Fact, Fact, float]]] = defaultdict(list)
+    entries = list(entries)
     for agreement in entries:
         base = agreement.facts
         doc = next(f for f in base if f["type"] == "document")
         in_force = _in_force(doc, today)
         tag = {"file": agreement.path}
         out.append(put(dict(tag, type="agreement", ptr="", uid=f"{agreement.path}#"), id=agreement.id,
-                       status=doc.get("status"), in_force=in_force))
+                       status=doc.get("status"), in_force=in_force, has_registry=reg is not None,
+                       agreements_in_run=len(entries),
+                       held_posts_count=sum(1 for f in base if f["type"] == "post" and f.get("holder")),
+                       lead_providers_count=sum(1 for f in base if f["type"] == "lead_provider")))
         parties = _parties(agreement, reg, today)
         out.extend(parties)
         out.extend(_successions(agreement, parties, reg))

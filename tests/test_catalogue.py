@@ -44,19 +44,25 @@ REPOSITORY_RULES = [
     ("JG903", "party-inconsistent", "warning"), ("JG904", "holder-overcommitted", "warning"),
     ("JG905", "lead-provider-conflict", "warning"),
 ]
+SCENARIO_RULES = [  # a stress scenario's verdict as a finding (check --simulate)
+    ("JG951", "scenario-unilateral", "error"), ("JG952", "scenario-deadlock", "error"),
+    ("JG953", "scenario-unbounded", "warning"), ("JG954", "scenario-undefined", "warning"),
+]
 
 
 def test_the_catalogue_keeps_its_fixed_ids_names_and_severities(catalogue: Catalogue) -> None:
-    assert [(r.id, r.name, r.severity) for r in catalogue.rules] == FIXED + REPOSITORY_RULES
+    assert [(r.id, r.name, r.severity) for r in catalogue.rules] == FIXED + REPOSITORY_RULES + SCENARIO_RULES
     assert [r.id for r in catalogue.rules if r.level == "repository"] == [r[0] for r in REPOSITORY_RULES]
+    assert [(r.id, r.verdict) for r in catalogue.rules if r.level == "scenario"] == [
+        ("JG951", "unilateral"), ("JG952", "deadlock"), ("JG953", "unbounded"), ("JG954", "undefined")]
 
 
 def _normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-@pytest.mark.parametrize("rule_id", [r[0] for r in [*FIXED, *REPOSITORY_RULES] if "JG100" < r[0] < "JG800"
-                                     or r[0] > "JG900"])
+@pytest.mark.parametrize("rule_id", [r[0] for r in [*FIXED, *REPOSITORY_RULES, *SCENARIO_RULES]
+                                     if "JG100" < r[0] < "JG800" or r[0] > "JG900"])
 def test_evidence_quotes_are_exact(catalogue: Catalogue, rule_id: str) -> None:
     rule = catalogue.by_key(rule_id)
     assert rule is not None and rule.evidence, f"{rule_id} has no evidence"

@@ -34,12 +34,12 @@ INJECTED = "<script>alert(1)</script>"
 PIPE_TITLE = "| pipes | *stars* `ticks` _under_ <b>bold</b>"
 
 
-def report(directory: Path, paths: list[str], fmt: str) -> str:
+def report(directory: Path, paths: list[str], fmt: str, fail_on: str | None = None) -> str:
     """The report of *paths*, run from *directory* (paths in the report are relative to it)."""
     out = io.StringIO()
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(directory)
-        run(paths, fmt=fmt, as_of=AS_OF, out=out)
+        run(paths, fmt=fmt, as_of=AS_OF, out=out, fail_on=fail_on)
     return out.getvalue()
 
 
@@ -92,7 +92,7 @@ def test_markdown_matches_golden_file(protocols_md: str) -> None:
 
 
 def test_markdown_is_deterministic(protocols_md: str) -> None:
-    assert report(ROOT, ["protocols"], "markdown") == protocols_md
+    assert report(ROOT, ["protocols"], "markdown", fail_on="never") == protocols_md
 
 
 def test_markdown_has_provenance_summary_and_areas_in_order(protocols_md: str) -> None:
@@ -131,7 +131,8 @@ def test_markdown_lists_waived_findings_with_their_waiver(edge_md: str) -> None:
     assert ("Waived by the waiver at line 27: approved by board on 2025-01-15, expires 2027-06-30. "
             "Reason: The standard clauses are being redrafted") in waived
     # 6 warnings: JG903 (the repository rules run on a directory) sees the council named otherwise in hostile.yaml
-    assert "| Example partnership (waived.yaml) | Does not pass: 3 errors | 3 | 6 | 0 | 1 |" in edge_md
+    # with --fail-on warning (the default) the warnings fail the agreement too, and its verdict says so
+    assert "| Example partnership (waived.yaml) | Does not pass: 3 errors, 6 warnings | 3 | 6 | 0 | 1 |" in edge_md
 
 
 def test_markdown_says_a_broken_form_must_be_fixed_first(edge_md: str) -> None:
@@ -168,7 +169,8 @@ def section(page: str, number: int) -> str:
 
 
 def test_html_verdicts_findings_and_evidence(protocols_html: str) -> None:
-    assert re.search(r'<span class="verdict">Does not pass: \d+ errors</span>', section(protocols_html, 1))
+    assert re.search(r'<span class="verdict">Does not pass: \d+ errors, \d+ warnings</span>',
+                     section(protocols_html, 1))
     assert '<span class="verdict">Passes</span>' in section(protocols_html, 2)
     barking = section(protocols_html, 1)
     areas = [title for title in AREAS.values() if f"<h3>{title}</h3>" in barking]

@@ -109,7 +109,8 @@ def test_sarif_validates_against_the_schema(sarif_validator: jsonschema.Draft4Va
 def test_sarif_lists_every_active_rule_with_its_help() -> None:
     driver = json.loads(cached("sarif"))["runs"][0]["tool"]["driver"]
     catalogue = {r.id: r for r in load_catalogue().rules}
-    assert [r["id"] for r in driver["rules"]] == sorted(catalogue)
+    # the scenario rules (JG951-JG954) are in the run only with --simulate
+    assert [r["id"] for r in driver["rules"]] == sorted(i for i, r in catalogue.items() if r.level != "scenario")
     assert (driver["name"], "informationUri" in driver) == ("jointgov", False)
     for rule in driver["rules"]:
         source = catalogue[rule["id"]]
@@ -222,7 +223,7 @@ def test_junit_fails_the_rules_barking_breaks_and_skips_out_of_scope_rules() -> 
     assert [s.get("name") for s in root] == [f["path"] for f in json_findings()["files"]]
     barking = suite_of(root, BARKING)
     cases = outcomes(barking)
-    assert len(cases) == len(load_catalogue().rules)
+    assert len(cases) == len([r for r in load_catalogue().rules if r.level != "scenario"])  # JG95x: --simulate
     findings = [f for f in json_findings()["findings"] if f["path"] == BARKING]
     failing = {f"{f['rule_id']} {f['rule_name']}" for f in findings}
     assert {n for n, e in cases.items() if e is not None and e.tag == "failure"} == failing

@@ -62,9 +62,10 @@ def plain() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def verdicts(simulated: dict[str, str]) -> dict[tuple[str, str], str]:
-    """(agreement, scenario) → verdict ("not applicable" when it does not apply), from the JSON report."""
+    """(agreement, scenario) → verdict as reports write it ("not applicable" in words), from the JSON report."""
     files = json.loads(simulated["json"])["simulations"]["files"]
-    return {(Path(f["path"]).stem, s["name"]): s["verdict"] or "not applicable" for f in files for s in f["scenarios"]}
+    return {(Path(f["path"]).stem, s["name"]): s["verdict"].replace("not-applicable", "not applicable")
+            for f in files for s in f["scenarios"]}
 
 
 @pytest.fixture(scope="module")
@@ -94,12 +95,26 @@ def test_markdown_matches_golden_file(simulated: dict[str, str]) -> None:
 
 def test_markdown_section_follows_the_summary_and_adds_only_itself(simulated: dict[str, str],
                                                                    plain: dict[str, str]) -> None:
+    """With --simulate the report gains the stress section, and the scenarios' findings (JG951-JG954) with the
+    counts and verdicts they move; nothing else changes."""
     text = simulated["markdown"]
     assert text.index("## Summary") < text.index("## Stress scenarios") < text.index("\n## 1. ")
     before, section = text.split("\n## Stress scenarios\n")
     section, after = section.split("\n## 1. ", 1)
-    assert before + "\n## 1. " + after == plain["markdown"]
-    assert ("as of 2026-11-23: 2 unilateral, 5 deadlock, 4 undefined, 10 resolved jointly, 3 not applicable."
+    import difflib
+
+    changed = [line for line in difflib.unified_diff(plain["markdown"].splitlines(),
+                                                     (before + "\n## 1. " + after).splitlines(), lineterm="", n=0)
+               if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    moved = ("Checked 4 agreements ", "| Merged management of Barking and Dagenham PCT and social services (",
+             "| Glasgow joint board ", "Verdict: **Does not pass: ")
+    assert [line for line in changed if line.startswith("-")] == [
+        line for line in changed if line.startswith("-") and line[1:].startswith(moved)]
+    added = [line[1:] for line in changed if line.startswith("+") and not line[1:].startswith(moved)]
+    assert added and all(line == "" or line.startswith(("### Stress scenarios", "**JG95", "Remediation: "))
+                         or "Stress scenario" in line for line in added)
+    assert {m for m in re.findall(r"\*\*(JG\d+) ", "\n".join(added))} == {"JG951", "JG952", "JG954"}
+    assert ("as of 2026-11-23: 2 unilateral, 4 deadlock, 5 undefined, 10 resolved jointly, 3 not applicable."
             in section)
     headings = re.findall(r"^### (\d+)\. ", section, re.M)
     assert headings == ["1", "2", "3", "4"]
@@ -212,16 +227,22 @@ def test_html_escapes_hostile_titles_in_the_stress_section(hostile_dir: Path) ->
 
 def test_text_adds_one_line_per_agreement_and_scenario(simulated: dict[str, str], plain: dict[str, str]) -> None:
     text = simulated["text"]
-    assert text.startswith(plain["text"] + "\n")
-    block = text[len(plain["text"]) + 1:].splitlines()
+    findings, _, stress = text.partition("\n\n")
+    plain_findings = plain["text"].rstrip("\n").splitlines()
+    # the scenarios' findings join the rules' (in file order), and the count moves with them
+    assert [line for line in findings.splitlines()[:-1] if " JG95" not in line] == plain_findings[:-1]
+    assert [line.split(": ")[1].split()[1] for line in findings.splitlines() if " JG95" in line] == [
+        "JG954", "JG951", "JG951", "JG954", "JG954", "JG952"]
+    assert findings.splitlines()[-1] == "42 errors, 36 warnings in 4 files"
+    block = stress.splitlines()
     assert len(block) == len(AGREEMENTS) * len(SCENARIOS) + 1
     assert ("protocols/barking-dagenham-2001.yaml: rating-downgrade: unilateral (no joint decision) at 110:7 "
             "joint_posts[0].removal.decided_by") == block[0]
     assert "protocols/barking-dagenham-remediated.yaml: rating-downgrade: resolved-jointly (at most 126 days)" in block
     assert "protocols/barnsley-2003.yaml: overspend: resolved-jointly (at most 98 days)" in block
     assert "protocols/glasgow-joint-board.yaml: overspend: not applicable (the agreement has no pooled budget)" in block
-    assert block[-1] == ("24 stress scenario results in 4 files, as of 2026-11-23: 2 unilateral, 5 deadlock, "
-                         "4 undefined, 10 resolved jointly, 3 not applicable")
+    assert block[-1] == ("24 stress scenario results in 4 files, as of 2026-11-23: 2 unilateral, 4 deadlock, "
+                         "5 undefined, 10 resolved jointly, 3 not applicable")
 
 
 def test_json_simulations_are_well_formed(simulated: dict[str, str]) -> None:
@@ -237,8 +258,8 @@ def test_json_simulations_are_well_formed(simulated: dict[str, str]) -> None:
         assert [s["name"] for s in file["scenarios"]] == list(SCENARIOS)
         for scenario in file["scenarios"]:
             assert set(scenario) == {"name", "title", "event", "verdict", "days", "days_text", "note", "runs"}
-            assert scenario["verdict"] in (*VERDICTS, None)
-            assert (scenario["verdict"] is None) == (scenario["note"] is not None) == (not scenario["runs"])
+            assert scenario["verdict"] in (*VERDICTS, "not-applicable")
+            assert (scenario["verdict"] == "not-applicable") == (scenario["note"] is not None) == (not scenario["runs"])
             for each in scenario["runs"]:
                 assert set(each) == {"subject", "label", "event", "verdict", "days", "steps", "causes"}
                 assert each["verdict"] in VERDICTS and isinstance(each["days"], int)

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from jointgov.model import ConfigError
+from jointgov.pipeline.checker import Checker
 from jointgov.simulation.machine import Simulator
 from jointgov.simulation.results import FileSimulation, ScenarioResult
 from jointgov.simulation.scenarios import load_scenarios
@@ -60,7 +61,9 @@ def test_barking_2001_known_answers(simulator: Simulator) -> None:
     assert "lbbd can withdraw the holder" in rating.worst.steps[1].says
     reorganisation = scenario(sim, "reorganisation")
     assert reorganisation.verdict == "undefined"
-    assert causes(reorganisation) == [(35, 1, "successors"), (35, 1, "triggers"), (35, 1, "dispute_routes")]
+    # nothing binds the successor, so nothing the agreement says (triggers, routes) applies to it: undefined
+    assert causes(reorganisation) == [(35, 1, "successors")]
+    assert [len(r.steps) for r in reorganisation.runs] == [1, 1, 1]
     assert [r.label for r in reorganisation.runs] == ["party lbbd", "party bd-pct", "party nel-sha"]  # active only
     assert {r.name: r.verdict for r in sim.results} == {
         "rating-downgrade": "unilateral", "reorganisation": "undefined", "scope-change": "undefined",
@@ -79,7 +82,7 @@ def test_glasgow_rating_downgrade_is_deadlock(simulator: Simulator) -> None:
     assert {r.verdict for r in rating.runs} == {"deadlock"}
     step = rating.worst.steps[-1] if rating.worst else None
     assert step is not None and step.untimed and (step.line, step.column) == (178, 9)
-    assert scenario(sim, "overspend").verdict == "" and scenario(sim, "overspend").note == (
+    assert scenario(sim, "overspend").verdict == "not-applicable" and scenario(sim, "overspend").note == (
         "the agreement has no pooled budget")
 
 
@@ -102,8 +105,9 @@ def test_remediated_resolves_every_scenario_jointly_with_days(simulator: Simulat
 def test_barnsley_resolves_what_applies(simulator: Simulator) -> None:
     sim = simulator.simulate_file(str(PROTOCOLS / "barnsley-2003.yaml"))
     assert {r.name: r.verdict for r in sim.results} == {
-        "rating-downgrade": "", "reorganisation": "resolved-jointly", "scope-change": "resolved-jointly",
-        "key-person-departure": "", "overspend": "resolved-jointly", "party-withdrawal": "resolved-jointly"}
+        "rating-downgrade": "not-applicable", "reorganisation": "resolved-jointly",
+        "scope-change": "resolved-jointly", "key-person-departure": "not-applicable", "overspend": "resolved-jointly",
+        "party-withdrawal": "resolved-jointly"}
 
 
 # ---------------------------------------------------------------- small agreements, one verdict each
@@ -210,16 +214,24 @@ dispute_routes:
 @pytest.mark.parametrize(("quorum", "verdict"), [
     ("{per_party: 1}", "deadlock"),  # either party stays away: no quorum
     ("{min: 4}", "deadlock"),  # without the council only 2 seats; without the PCT 3: fewer than 4
-    ("{min: 2}", "resolved-jointly"),  # either party alone can make a quorum of 2
+    ("{min: 4, per_party: 1}", "deadlock"),
+    ("{min: 3}", "unilateral"),  # the council's 3 members make the quorum alone: it decides without the PCT
+    ("{min: 2}", "unilateral"),  # either party alone makes a quorum of 2
+    ("{}", "unilateral"),  # no quorum at all: whoever comes decides
 ])
-def test_binding_body_that_cannot_reach_quorum_without_the_disputing_party(
-        simulator: Simulator, quorum: str, verdict: str) -> None:
+def test_binding_body_and_its_quorum(simulator: Simulator, quorum: str, verdict: str) -> None:
+    """A binding joint body decides jointly only when its quorum needs both sides: one side that can stay away
+    and stop it is a deadlock (the mirror case), one side that can make it alone decides for all."""
     text = POST.format(deciders="[council, pct]") + BOARD_ROUTE.format(quorum=quorum)
     rating = scenario(simulate(simulator, text), "rating-downgrade")
     assert rating.verdict == verdict
+    assert causes(rating) == [(*at(text, "quorum: "), "governance_bodies[0].quorum")]
     if verdict == "deadlock":
-        assert causes(rating) == [(*at(text, "quorum: "), "governance_bodies[0].quorum")]
         assert "cannot reach its quorum while council stays away" in rating.runs[0].steps[-1].says
+    else:  # the council alone (3 seats) meets a quorum of 3; either side alone meets 2, or no quorum at all
+        alone, without = ("council", "pct") if quorum == "{min: 3}" else ("pct", "council")
+        assert f"can meet its quorum with the members of {alone} alone, so its binding decision can be taken " \
+               f"without {without}" in rating.runs[0].steps[-1].says
 
 
 def test_reorganisation_quorum_block_is_the_successor_of_the_subject_party(simulator: Simulator) -> None:
@@ -246,9 +258,14 @@ dispute_routes:
         outcome: binding
 """
     result = scenario(simulate(simulator, text), "reorganisation")
-    # the council's successor can block (the PCT's single seat is short of 3); the PCT's cannot
+    # the council's (or its successor's) 3 members make the quorum of 3 alone: the board can decide without the
+    # PCT, whichever party is reorganised
     assert [(r.label, r.verdict, r.days) for r in result.runs] == [
-        ("party council", "deadlock", 90), ("party pct", "resolved-jointly", 90)]
+        ("party council", "unilateral", 90), ("party pct", "unilateral", 90)]
+    # with a member of each side needed, either side can stop the board deciding by staying away
+    result = scenario(simulate(simulator, text.replace("{min: 3}", "{min: 3, per_party: 1}")), "reorganisation")
+    assert [(r.label, r.verdict, r.days) for r in result.runs] == [
+        ("party council", "deadlock", 90), ("party pct", "deadlock", 90)]
     assert result.verdict == "deadlock"
 
 
@@ -258,7 +275,7 @@ def test_binding_body_without_a_member_of_a_party_or_outvoting_it_is_unilateral(
     rating = scenario(simulate(simulator, text), "rating-downgrade")
     assert rating.verdict == "unilateral"
     assert causes(rating) == [(*at(text, "board\n        within"), "dispute_routes[0].steps[0].body")]
-    text = POST.format(deciders="[council, pct]") + BOARD_ROUTE.format(quorum="{min: 1}").replace(
+    text = POST.format(deciders="[council, pct]") + BOARD_ROUTE.format(quorum="{per_party: 1}").replace(
         "consensus", "majority")
     rating = scenario(simulate(simulator, text), "rating-downgrade")
     assert rating.verdict == "unilateral"
@@ -538,10 +555,15 @@ _PROPERTY = settings(max_examples=40, deadline=None, derandomize=True, database=
 def _sound(sim: FileSimulation, text: bytes) -> None:
     lines = text.count(b"\n") + 1
     for result in sim.results:
-        assert result.verdict in ("", "resolved-jointly", "undefined", "unbounded", "deadlock", "unilateral")
-        assert bool(result.verdict) == bool(result.runs) and bool(result.note) == (not result.runs)
+        assert result.verdict in ("not-applicable", "resolved-jointly", "undefined", "unbounded", "deadlock",
+                                  "unilateral")
+        assert (result.verdict != "not-applicable") == bool(result.runs) and bool(result.note) == (not result.runs)
         for run in result.runs:
             assert (run.verdict == "resolved-jointly") == (run.causes == ())
+            # the verdict never contradicts the trace: a step that lets one party act alone makes the run
+            # unilateral, whatever comes after it
+            alone = [s for s in run.steps if s.verdict == "unilateral" or s.consent.endswith(" alone")]
+            assert not alone or run.verdict == "unilateral", (result.name, run.label, alone[0].says)
             for item in (*run.steps, *run.causes):
                 assert 1 <= item.line <= lines and item.column >= 1
 
@@ -562,3 +584,108 @@ def test_damaged_agreements_never_raise(simulator: Simulator, raw: bytes) -> Non
     result = simulator.simulate_bytes(raw, "m.yaml")
     assert result.error or len(result.results) == 6
     _sound(result, raw)
+
+
+# ---------------------------------------------------------------- a verdict never contradicts its own trace
+
+EXIT_ROUTE = """\
+exit:
+  notice_days: 180
+  requires: [consultation]
+dispute_routes:
+  - id: route
+    covers: [any]
+    steps:
+      - body: arbitrator
+        within_days: 42
+        outcome: binding
+"""
+
+
+def test_leaving_without_a_joint_review_or_the_dispute_route_is_unilateral(simulator: Simulator) -> None:
+    """Shape 1: a route that covers exit exists, but nothing obliges the leaving party to use it."""
+    text = BASE + EXIT_ROUTE
+    withdrawal = scenario(simulate(simulator, text), "party-withdrawal")
+    assert withdrawal.verdict == "unilateral"
+    assert causes(withdrawal) == [(*at(text, "requires: [consultation]"), "exit.requires")]
+    first = withdrawal.runs[0].steps[0]
+    assert (first.verdict, first.consent) == ("unilateral", "council alone")
+    # with a joint review before it, leaving is not one party's act alone
+    joint = scenario(simulate(simulator, text.replace("[consultation]", "[joint-review]")), "party-withdrawal")
+    assert joint.verdict == "resolved-jointly"
+
+
+def test_a_successor_nothing_binds_is_undefined_whatever_the_routes_say(simulator: Simulator) -> None:
+    """Shape 2: a trigger and a binding route exist, but no successors section binds the new body."""
+    text = BASE + """\
+triggers:
+  - event: reorganisation
+    response: The parties review the agreement with the successor.
+    decided_by: [council, pct]
+    within_days: 90
+    route: route
+dispute_routes:
+  - id: route
+    covers: [any]
+    steps:
+      - body: arbitrator
+        within_days: 42
+        outcome: binding
+"""
+    result = scenario(simulate(simulator, text), "reorganisation")
+    assert result.verdict == "undefined"
+    assert causes(result) == [(1, 1, "successors")]
+    assert "nothing in the agreement, its triggers and routes included, binds the body" in \
+        result.runs[0].steps[0].says
+    bound = text + "successors:\n  binding: true\n  reaffirm_within_days: 60\n"
+    assert scenario(simulate(simulator, bound), "reorganisation").verdict == "resolved-jointly"
+
+
+def test_a_binding_joint_agency_group_one_side_can_quorate_alone_is_unilateral(simulator: Simulator,
+                                                                                 checker: Checker) -> None:
+    """Shape 3: members listed one by one (no counts), a quorum of three, no per-party minimum."""
+    text = POST.format(deciders="[council, pct]").replace("concerns_route: joint-route", "concerns_route: route") + """\
+governance_bodies:
+  - id: jag
+    name: Joint agency group
+    kind: joint-agency-group
+    members:
+      - {party: council, role: councillor, elected: true}
+      - {party: council, role: chief executive}
+      - {party: council, role: treasurer}
+      - {party: pct, role: chief executive}
+      - {party: pct, role: finance director}
+    quorum: {min: 3}
+    decides_by: consensus
+dispute_routes:
+  - id: route
+    covers: [any]
+    steps:
+      - body: jag
+        within_days: 30
+        outcome: binding
+"""
+    rating = scenario(simulate(simulator, text), "rating-downgrade")
+    assert rating.verdict == "unilateral"
+    assert causes(rating) == [(*at(text, "quorum: {min: 3}"), "governance_bodies[0].quorum")]
+    # the rules say the same of the same clause
+    assert [(f.rule_id, f.line, f.column) for f in checker.check_bytes(text.encode(), "t.yaml").findings
+            if f.rule_id == "JG602"] == [("JG602", *at(text, "quorum: {min: 3}"))]
+    # the mirror case: when each side must be there, the side that stays away stops the decision
+    per_party = text.replace("quorum: {min: 3}", "quorum: {min: 3, per_party: 1}")
+    assert scenario(simulate(simulator, per_party), "rating-downgrade").verdict == "deadlock"
+
+
+def test_an_employers_power_returns_after_a_route_that_ends_without_a_binding_decision(simulator: Simulator) -> None:
+    """Shape 4: removal by the employer after the dispute route: a procedure to follow, not a veto."""
+    text = POST.format(deciders="[council]").replace("requires: [joint-review, dispute-route]",
+                                                      "requires: [dispute-route]") + GOOD_ROUTE.replace(
+        "      - body: arbitrator\n        within_days: 40\n        outcome: binding\n", "")
+    rating = scenario(simulate(simulator, text), "rating-downgrade")
+    assert rating.verdict == "unilateral"
+    assert causes(rating) == [(*at(text, "advisory"), "dispute_routes[0].steps[0].outcome")]
+    assert rating.runs[0].steps[-1].consent == "council alone"
+    # a route that ends in a binding decision binds the employer too
+    assert scenario(simulate(simulator, POST.format(deciders="[council]").replace(
+        "requires: [joint-review, dispute-route]", "requires: [dispute-route]") + GOOD_ROUTE),
+        "rating-downgrade").verdict == "resolved-jointly"

@@ -97,15 +97,17 @@ def main() -> None:
 @click.option("--write-baseline", metavar="FILE", help="Record the current findings as a baseline.")
 @click.option("--jobs", "-j", type=int, default=None, metavar="N",
               help="Worker processes for many files (default: the number of cores; 1: none).")
-@click.option("--simulate", is_flag=True, help="Add the stress scenarios (jointgov simulate) to the report: "
-              "verdicts and worst-case days in the JSON, Markdown, HTML and text output.")
+@click.option("--simulate/--no-simulate", default=None,
+              help="Follow each agreement through the stress scenarios too (jointgov simulate): a verdict other "
+              "than resolved-jointly is a finding (JG951-JG954) that counts towards the exit status; the "
+              "verdicts and worst-case days are in every report. Default: the configuration's simulate, else off.")
 @_scenario_dirs("With --simulate: an extra directory of scenario files.")
 @click.option("--registry", metavar="FILE", help="The organisations register (default: registry.yaml in a directory "
               "being checked, or at the repository root).")
 def check(paths: tuple[str, ...], fmt: str | None, output: str | None, reports: tuple[str, ...],
           fail_on: str | None, as_of: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
           rules_dirs: tuple[str, ...], config_path: str | None, baseline: str | None,
-          write_baseline: str | None, jobs: int | None, simulate: bool, scenario_dirs: tuple[str, ...],
+          write_baseline: str | None, jobs: int | None, simulate: bool | None, scenario_dirs: tuple[str, ...],
           registry: str | None) -> None:
     """Check agreement files, or directories of *.yaml / *.yml files."""
     from jointgov.commands import check as command

@@ -23,6 +23,7 @@ Keys (all optional)::
     max_items = 10000                            # items in one list
 
     jobs = 2                                     # worker processes (default: the number of cores)
+    simulate = true                              # check: the stress scenarios too (default: false)
 
 An invalid configuration stops the run with exit status 2 and ``invalid config:``
 naming the file, the key and how to fix it. Command-line options win over it: ``settings`` is
@@ -41,7 +42,7 @@ from typing import Any
 from jointgov.model import FAIL_ON, REPORT_FORMATS, SEVERITIES, ConfigError, Limits, Options
 
 KEYS = ("select", "ignore", "fail_on", "format", "rules", "exclude", "baseline", "severity", "parameters", "limits",
-        "jobs")
+        "jobs", "simulate")
 LIMITS = tuple(f.name for f in fields(Limits))
 
 
@@ -61,6 +62,7 @@ class Config:
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
     limits: dict[str, int] = field(default_factory=dict)
     jobs: int | None = None
+    simulate: bool | None = None
 
     @property
     def base(self) -> Path:
@@ -161,6 +163,10 @@ def load(explicit: str | None = None) -> Config:
                 if isinstance(number, bool) or not isinstance(number, int) or number < 1:
                     raise ConfigError(f"invalid config: {path}: limits.{name} must be a whole number above 0")
                 config.limits[name] = number
+        elif key == "simulate":
+            if not isinstance(value, bool):
+                raise ConfigError(f"invalid config: {path}: 'simulate' must be true or false, e.g. simulate = true")
+            config.simulate = value
         elif key == "jobs":
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"invalid config: {path}: 'jobs' must be a whole number above 0, e.g. jobs = 2")
@@ -202,6 +208,8 @@ class Settings:
     fail_on: str = "warning"
     jobs: int = 1
     baseline: str | None = None
+    simulate: bool = False
+    """``check``: follow each agreement through the stress scenarios too (``--simulate``, or ``simulate = true``)."""
 
 
 def settings(config_path: str | None = None, *, as_of: str | None = None, select: Iterable[str] = (),
@@ -223,4 +231,4 @@ def settings(config_path: str | None = None, *, as_of: str | None = None, select
         raise ConfigError(f"--jobs: expected a whole number above 0, got {jobs}")
     return Settings(options, config, (*config.rules, *rules_dirs), fmt or config.format or "text",
                     fail_on or config.fail_on or "warning", jobs or config.jobs or os.cpu_count() or 1,
-                    baseline or config.baseline)
+                    baseline or config.baseline, bool(config.simulate))

@@ -35,11 +35,15 @@ AREAS: dict[str, str] = {
     "document": "Reading the document", "joint-posts": "Joint posts", "disputes": "Disputes",
     "parties": "Parties, successors, approvals", "money": "Money", "staff": "Staff",
     "governance": "Governance and outcomes", "statutory": "Statutory content", "waivers": "Waivers",
+    "scenarios": "Stress scenarios",
 }
 """Rule areas and their headings, in the order reports and docs/rules.md show them."""
 
 VERDICTS: tuple[str, ...] = ("resolved-jointly", "undefined", "unbounded", "deadlock", "unilateral")
 """A stress scenario's verdicts, in order of severity: a scenario's verdict is the worst of its runs."""
+NOT_APPLICABLE = "not-applicable"
+"""The verdict of a scenario that cannot happen to an agreement (a post scenario where there is no joint post, a
+pooled-budget scenario where there is no pooled budget): it neither passes nor fails."""
 VERDICT_FAIL_ON: tuple[str, ...] = (*VERDICTS[1:], "never")
 """``simulate --fail-on``: exit 1 when a scenario's verdict is this bad or worse (default: undefined)."""
 

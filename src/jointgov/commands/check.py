@@ -75,13 +75,19 @@ class FilePass:
 
         options = self.checker.options
         doc = open_agreement(path, options.limits)
-        checked = Checked(self.checker.check_document(doc))
+        if self.simulator is None:
+            checked = Checked(self.checker.check_document(doc))
+        else:  # the scenarios' verdicts are findings too, judged (and waived) with the rules'
+            from jointgov.simulation.findings import scenario_findings
+
+            simulation = self.simulator.simulate_document(doc)
+            rules = [r for r in self.checker.active if r.level == "scenario"]
+            extra = scenario_findings(simulation, rules, self.checker.severity)
+            checked = Checked(self.checker.check_document(doc, extra, [r.id for r in rules]), simulation=simulation)
         if self.suffixes is not None and doc.sound:
             from jointgov.repository.facts import entry
 
             checked.entry = entry(doc, options.as_of, self.suffixes)
-        if self.simulator is not None:
-            checked.simulation = self.simulator.simulate_document(doc)
         return checked
 
 
@@ -89,7 +95,7 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
         select: Iterable[str] = (), ignore: Iterable[str] = (), rules_dirs: Sequence[str] = (),
         reports: Iterable[str] = (), output: str | None = None, config_path: str | None = None,
         baseline: str | None = None, write_baseline: str | None = None, jobs: int | None = None,
-        out: TextIO | None = None, colour: bool | None = None, simulate: bool = False,
+        out: TextIO | None = None, colour: bool | None = None, simulate: bool | None = None,
         scenario_dirs: Sequence[str] = (), registry: str | None = None) -> int:
     """Check agreements and report; return the exit status (``simulate`` adds the stress scenarios to the
     report; they do not change the exit status)."""
@@ -112,9 +118,10 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
     catalogue = prepare(run_settings)
     checker = Checker(catalogue, options)
     report = Report(as_of=options.as_of.isoformat(), catalogue_digest=catalogue.digest,
-                    root=str(repository_root()))
+                    root=str(repository_root()), fail_on=run_settings.fail_on)
+    simulate = run_settings.simulate if simulate is None else simulate
     report.rules = [RuleInfo(r.id, r.name, checker.severity.get(r.id, r.severity), r.area, r.title, r.rationale,
-                             r.remediation, r.evidence) for r in checker.active]
+                             r.remediation, r.evidence) for r in checker.active if simulate or r.level != "scenario"]
     across = bool(registry) or any(os.path.isdir(p) for p in paths)
     repository = _repository_checker(catalogue, checker) if across else None
     file_pass = FilePass(checker, repository, _simulator(options, scenario_dirs) if simulate else None)

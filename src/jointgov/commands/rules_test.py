@@ -51,6 +51,10 @@ def run_examples(catalogue: Catalogue, rules: list[Rule]) -> list[ExampleResult]
                     found = _repository_findings(catalogue, rule, example, as_of)
                     mine = tuple(sorted({(f.path, f.line, f.column) for f in found if f.rule_id == rule.id}))
                     expected = tuple(sorted((str(a), int(b), int(c)) for a, b, c in example.get("expect", [])))
+                elif rule.level == "scenario":  # the stress scenarios, as check --simulate runs them
+                    found = _scenario_findings(checker, rule, example, f"{rule.id}:{kind}#{n}")
+                    mine = tuple(sorted({(f.line, f.column) for f in found if f.rule_id == rule.id}))
+                    expected = tuple(sorted((int(a), int(b)) for a, b in example.get("expect", [])))
                 else:
                     found = checker.check_bytes(example["agreement"].encode("utf-8"), f"{rule.id}:{kind}#{n}").findings
                     mine = tuple(sorted({(f.line, f.column) for f in found if f.rule_id == rule.id}))
@@ -69,6 +73,19 @@ def run_examples(catalogue: Catalogue, rules: list[Rule]) -> list[ExampleResult]
                 else:
                     results.append(ExampleResult(rule.id, label, True))
     return results
+
+
+def _scenario_findings(checker: Checker, rule: Rule, example: dict[str, Any], display: str) -> list[Finding]:
+    """Check an agreement with its stress scenarios, as ``check --simulate`` does."""
+    from jointgov.pipeline.checker import read_agreement
+    from jointgov.simulation.findings import scenario_findings
+    from jointgov.simulation.machine import Simulator
+    from jointgov.simulation.scenarios import load_scenarios
+
+    doc = read_agreement(example["agreement"].encode("utf-8"), display, checker.options.limits)
+    simulation = Simulator(load_scenarios(), checker.options.as_of, checker.options.limits).simulate_document(doc)
+    extra = scenario_findings(simulation, [rule], checker.severity)
+    return checker.check_document(doc, extra, [rule.id]).findings
 
 
 def _repository_findings(catalogue: Catalogue, rule: Rule, example: dict[str, Any], as_of: _dt.date) -> list[Finding]:

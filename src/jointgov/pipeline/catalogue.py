@@ -40,7 +40,10 @@ class Rule:
     match: tuple[dict[str, Any], ...] = ()
     examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     level: str = "agreement"
-    """``agreement`` (one file at a time) or ``repository`` (across agreements and the register: JG9xx)."""
+    """``agreement`` (one file at a time), ``repository`` (across agreements and the register: JG901-JG905) or
+    ``scenario`` (a stress scenario's verdict, found by ``check --simulate``: JG951-JG954)."""
+    verdict: str = ""
+    """For a rule of level ``scenario``: the verdict it reports."""
 
     @property
     def locked(self) -> bool:
@@ -63,14 +66,19 @@ def load_rule(path: Path, raw: bytes | None = None) -> Rule:
     """Read and validate one rule file; any problem is a ConfigError with file:line:col."""
     from jointgov.pipeline.fastschema import read_checked
 
-    data, _ = read_checked(path, "rule-1.json", "rule file", raw)
+    data, loaded = read_checked(path, "rule-1.json", "rule file", raw)
+    scenario = data.get("level") == "scenario"
+    if scenario != ("verdict" in data) or (scenario and ("match" in data or "scope" in data)):
+        line, col = loaded.locations.at("/verdict" if "verdict" in data else "/level" if "level" in data else "")
+        raise ConfigError(f"{path}:{line}:{col}: invalid rule file: a rule of level scenario names the verdict it "
+                          "reports and has no match or scope (the simulation finds it); no other rule has a verdict")
     return Rule(
         id=data["id"], name=data["name"], severity=data["severity"], title=data["title"],
         area=data.get("area", "other"), rationale=data["rationale"].strip(), remediation=data["remediation"].strip(),
         path=str(path), evidence=tuple(data.get("evidence", [])), message=data.get("message", ""),
         at=data.get("at", ""), parameters=dict(data.get("parameters", {})), scope=data.get("scope"),
         match=tuple(data.get("match", [])), examples=dict(data.get("examples", {})),
-        level=data.get("level", "agreement"),
+        level=data.get("level", "agreement"), verdict=data.get("verdict", ""),
     )
 
 
@@ -118,7 +126,7 @@ class Catalogue:
         return out
 
 
-SCOPE_FACT = {"agreement": "document", "repository": "agreement"}
+SCOPE_FACT = {"agreement": "document", "repository": "agreement", "scenario": "document"}
 """The fact a rule's scope is tested on, by the rule's level."""
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -172,8 +173,14 @@ class Checker:
         """Check a document given as bytes."""
         return self.check_document(read_agreement(raw, display, self.options.limits))
 
-    def check_document(self, doc: Document) -> FileResult:
-        """Check a document read with ``read_agreement``: its problems, then (when sound) the rules and waivers."""
+    def check_document(self, doc: Document, extra: Iterable[Finding] = (), extra_rules: Iterable[str] = ()
+                       ) -> FileResult:
+        """Check a document read with ``read_agreement``: its problems, then (when sound) the rules and waivers.
+
+        *extra* are findings made elsewhere from the same document (the stress scenarios of ``check
+        --simulate``), judged with the rules' findings before the waivers; *extra_rules* the ids of the rules
+        that made them, which apply to a sound document.
+        """
         found = {self._finding(*p, path=doc.path) for p in doc.problems}
         if doc.unreadable:
             return FileResult(doc.path, sorted(found), "", False)
@@ -183,6 +190,8 @@ class Checker:
             return FileResult(doc.path, sorted(found), doc.sha256, False, applicable=applicable, identity=identity)
         rule_findings, applicable = self._rule_findings(doc)
         found.update(rule_findings)
+        found.update(extra)
+        applicable |= frozenset(extra_rules)
         waivers = read_waivers(doc.data, doc.locations, doc.path, sorted(found))
         kept, waived, applied = apply_waivers(sorted(found), waivers, doc.data, doc.locations, self.catalogue,
                                               self.active_ids)

@@ -55,9 +55,10 @@ DERIVED: dict[str, str] = {
     "budget.balanced": "total is a number and the contributions add up to it (within 0.005)",
     "body.joint": "the body has members from every active party",
     "body.member_party_count": "how many different parties the body's members come from",
-    "body_party.*": "one fact per (body, member party): seats (sum of counts, when every member has one), "
+    "body_party.*": "one fact per (body, member party): seats (sum of counts, a member without count is one), "
                     "other_seats, can_block (quorum.per_party >= 1, or the others' seats are fewer than "
-                    "quorum.min), majority (more seats than all the others)",
+                    "quorum.min), quorate_alone (no quorum.per_party of 1 or more, and its own seats reach "
+                    "quorum.min, or there is no quorum.min), majority (more seats than all the others)",
     "member.joint_body": "the member sits on a joint body",
     "outcome.agreed_by_all": "agreed_by holds every active party",
     "trigger.decided_by_all": "decided_by holds every active party",
@@ -352,20 +353,25 @@ def _bodies(data: dict[str, Any], active: set[str]) -> Iterator[Fact]:
 
 def _seats(ptr: str, body: dict[str, Any], members: list[dict[str, Any]], quorum: dict[str, Any]
            ) -> Iterator[Fact]:
-    """One ``body_party`` fact per party with members on the body: its seats, and whether it can
-    block the quorum by staying away or outvote the others."""
-    counts = [m.get("count") for m in members]
-    known = all(isinstance(c, int) and not isinstance(c, bool) for c in counts)
-    total = sum(c for c in counts if isinstance(c, int)) if known else None
+    """One ``body_party`` fact per party with members on the body: its seats (a member entry without a
+    ``count`` is one member), and whether it can block the quorum by staying away, make the quorum on its
+    own, or outvote the others."""
+    def count(member: dict[str, Any]) -> int:
+        value = member.get("count")
+        return value if isinstance(value, int) and not isinstance(value, bool) else 1
+
+    total = sum(count(m) for m in members)
     per_party, minimum = quorum.get("per_party"), quorum.get("min")
+    each_side = isinstance(per_party, int) and not isinstance(per_party, bool) and per_party >= 1
+    limit = minimum if isinstance(minimum, int) and not isinstance(minimum, bool) else None
     for party in sorted({str(m["party"]) for m in members if isinstance(m.get("party"), str)}):
-        seats = sum(m["count"] for m in members if m.get("party") == party) if known else None
-        others = total - seats if total is not None and seats is not None else None
-        blocks_min = isinstance(minimum, int) and others is not None and others < minimum
+        seats = sum(count(m) for m in members if m.get("party") == party)
+        others = total - seats
         yield put({"type": "body_party", "ptr": f"{ptr}#party={party}"}, body=body.get("id"), party=party,
-                   seats=seats, other_seats=others, per_party=per_party, quorum_min=minimum,
-                   can_block=(isinstance(per_party, int) and per_party >= 1) or blocks_min,
-                   majority=seats is not None and others is not None and seats > others)
+                  seats=seats, other_seats=others, per_party=per_party, quorum_min=minimum,
+                  can_block=each_side or (limit is not None and others < limit),
+                  quorate_alone=not each_side and (limit is None or seats >= limit),
+                  majority=seats > others)
 
 
 def _sections(data: dict[str, Any]) -> Iterator[Fact]:

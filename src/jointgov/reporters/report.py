@@ -67,6 +67,8 @@ class Report:
     baseline_stale: int = 0
     simulations: list[FileSimulation] = field(default_factory=list)
     """``check --simulate``: one simulation per file (empty otherwise)."""
+    fail_on: str = "warning"
+    """The run's ``--fail-on``: an agreement with a finding at or above it does not pass, in every report."""
 
     def summary(self) -> dict[str, int]:
         """Findings counted by severity, every severity present (waived findings not counted)."""

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from jointgov import __version__
-from jointgov.model import VERDICTS
+from jointgov.model import NOT_APPLICABLE, VERDICTS
 from jointgov.simulation.results import FileSimulation, Run, ScenarioResult
 
 COLOURS = {"resolved-jointly": "green", "undefined": "yellow", "unbounded": "yellow", "deadlock": "red",
@@ -22,7 +22,7 @@ COLOURS = {"resolved-jointly": "green", "undefined": "yellow", "unbounded": "yel
 def days_text(result: ScenarioResult) -> str:
     """The days to a decision in words: "at most 126 days", "no time limit", "no joint decision"."""
     days = result.days
-    if not result.verdict:
+    if result.verdict == NOT_APPLICABLE:
         return "not applicable"
     if result.verdict == "resolved-jointly":
         return f"at most {days} days"
@@ -34,9 +34,9 @@ def days_text(result: ScenarioResult) -> str:
 
 def summary(sims: Sequence[FileSimulation]) -> dict[str, int]:
     """How many scenario results have each verdict (and how many did not apply, or could not run)."""
-    counts = Counter(r.verdict or "not-applicable" for s in sims for r in s.results)
+    counts = Counter(r.verdict for s in sims for r in s.results)
     out = {v: counts.get(v, 0) for v in VERDICTS}
-    out["not-applicable"] = counts.get("not-applicable", 0)
+    out[NOT_APPLICABLE] = counts.get(NOT_APPLICABLE, 0)
     out["not-simulated"] = sum(1 for s in sims if s.error)
     return out
 
@@ -70,7 +70,7 @@ def write_text(sims: Sequence[FileSimulation], out: TextIO, colour: bool = False
 
 def _write_result(sim: FileSimulation, result: ScenarioResult, out: TextIO, style: Callable[..., str]) -> None:
     out.write("\n  " + style(result.name, bold=True) + ": ")
-    if not result.verdict:
+    if result.verdict == NOT_APPLICABLE:
         out.write(f"not applicable ({result.note})\n")
         return
     out.write(style(result.verdict, fg=COLOURS[result.verdict], bold=True) + f" · {days_text(result)}\n")
@@ -116,7 +116,7 @@ def to_json(sims: Sequence[FileSimulation]) -> list[dict[str, Any]]:
     return [{
         "path": s.path, "title": s.title, "sha256": s.sha256, "error": s.error or None,
         "scenarios": [{
-            "name": r.name, "title": r.title, "event": r.event, "verdict": r.verdict or None,
+            "name": r.name, "title": r.title, "event": r.event, "verdict": r.verdict,
             "days": r.days, "days_text": days_text(r), "note": r.note or None,
             "runs": [{
                 "subject": run.subject, "label": run.label, "event": run.event, "verdict": run.verdict,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
+from jointgov.model import NOT_APPLICABLE
 from jointgov.reporters.report import Report
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ def scenario_line(sim: FileSimulation, result: ScenarioResult, paint: Callable[[
     from jointgov.reporters.simulation import days_text
 
     head = f"{sim.path}: {result.name}: "
-    if not result.verdict:
+    if result.verdict == NOT_APPLICABLE:
         return head + f"not applicable ({result.note})"
     line = head + f"{paint(result.verdict)} ({days_text(result)})"
     worst = result.worst

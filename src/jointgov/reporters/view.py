@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from jointgov import __version__
-from jointgov.model import AREAS, SEVERITIES, Finding, Waived
+from jointgov.model import AREAS, NOT_APPLICABLE, SEVERITIES, SEVERITY_RANK, Finding, Waived
 from jointgov.reporters.report import Report, RuleInfo
 
 if TYPE_CHECKING:
@@ -116,15 +116,18 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def verdict(rules_run: bool, counts: dict[str, int]) -> tuple[str, str]:
-    """The verdict sentence for an agreement and its status keyword."""
+def verdict(rules_run: bool, counts: dict[str, int], fail_on: str = "warning") -> tuple[str, str]:
+    """The verdict sentence for an agreement and its status keyword: it does not pass when it has an error, or a
+    finding at or above the run's ``--fail-on`` (the findings that make the run exit 1)."""
     if not rules_run:
         return (f"Does not pass: {_plural(counts['error'], 'error')} in its form, which must be fixed "
                 "before the rules can judge it", "broken")
-    if counts["error"]:
-        return f"Does not pass: {_plural(counts['error'], 'error')}", "fail"
-    if counts["warning"]:
-        return "Passes with warnings", "warn"
+    threshold = min(SEVERITY_RANK[fail_on], SEVERITY_RANK["error"])  # --fail-on never changes the exit, not this
+    failing = [sev for sev in SEVERITIES if counts[sev] and SEVERITY_RANK[sev] >= threshold]
+    if failing:
+        return "Does not pass: " + ", ".join(_plural(counts[sev], sev) for sev in failing), "fail"
+    if counts["warning"] or counts["info"]:
+        return f"Passes with {'warnings' if counts['warning'] else 'notes'}", "warn"
     return "Passes", "pass"
 
 
@@ -152,7 +155,7 @@ def agreements(report: Report) -> list[Agreement]:
             by_area.setdefault(area, []).append(group)
         title, ident, parties = summary.title, summary.agreement_id, list(summary.parties)
         path = report.relative(summary.path)
-        text, status = verdict(summary.rules_run, counts)
+        text, status = verdict(summary.rules_run, counts, report.fail_on)
         out.append(Agreement(
             f"agreement-{index}", path, summary.sha256, summary.rules_run, title or path,
             ident or path.rsplit("/", 1)[-1].rsplit(".", 1)[0], parties, counts,
@@ -210,7 +213,7 @@ def headline(statuses: list[str]) -> str:
     failing = sum(s in ("fail", "broken") for s in statuses)
     warned, passing = statuses.count("warn"), statuses.count("pass")
     parts = [f"{failing} {'does' if failing == 1 else 'do'} not pass" if failing else "",
-             f"{warned} {'passes' if warned == 1 else 'pass'} with warnings" if warned else "",
+             f"{warned} {'passes' if warned == 1 else 'pass'} with warnings or notes" if warned else "",
              f"{passing} {'passes' if passing == 1 else 'pass'}" if passing else ""]
     return ", ".join(p for p in parts if p)
 
@@ -225,7 +228,7 @@ def _scenario(result: ScenarioResult, path: str) -> ScenarioView:
         return f"{run.label}: {run.verdict}" + (f", {run.days} days" if run.verdict == "resolved-jointly" else "")
 
     verdict = result.verdict
-    if not verdict:
+    if verdict == NOT_APPLICABLE:
         return ScenarioView(result.name, result.title, "not applicable", "not-applicable", days_text(result),
                             result.note, result.event, "", [], 0, (), [])
     if verdict == "resolved-jointly":

@@ -25,7 +25,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from jointgov.model import ConfigError, Limits
+from jointgov.model import NOT_APPLICABLE, ConfigError, Limits
 from jointgov.pipeline.checker import Document, open_agreement, read_agreement
 from jointgov.pipeline.engine import Engine, Firing
 from jointgov.pipeline.firings import render, target
@@ -83,7 +83,7 @@ class Simulator:
                   party: str | None, post: str | None) -> ScenarioResult:
         subjects, note = _subjects(scenario, facts, party, post)
         runs = tuple(_Machine(self, scenario, subject, facts, locations).run() for subject in subjects)
-        verdict = max((r.verdict for r in runs), key=RANK.__getitem__, default="")
+        verdict = max((r.verdict for r in runs), key=RANK.__getitem__, default=NOT_APPLICABLE)
         result = ScenarioResult(scenario.name, scenario.title, _event(scenario.event, {}), verdict, runs, note)
         worst = result.worst
         return replace(result, event=worst.event) if worst else result
@@ -194,8 +194,8 @@ class _Machine:
         best: tuple[int, tuple[Any, ...]] | None = None
         chosen: Firing | None = None
         for firing in firings:
-            scenario, transition = self.sim.table[firing.rule]
-            if scenario is not self.scenario or transition.stage != stage:
+            names, transition = self.sim.table[firing.rule]
+            if self.scenario.name not in names or transition.stage != stage:
                 continue
             key = (firing.rule, tuple(_natural(str(f.get("ptr", ""))) for f in firing.facts.values()))
             if best is None or key < best:
@@ -236,6 +236,10 @@ class _Machine:
     def _apply(self, t: Transition, bound: dict[str, dict[str, Any]]) -> str:
         if t.set.get("joint"):
             self.state["joint"] = True
+        if "returns" in t.set:  # a procedure before one side acts: if it ends undecided, that side acts alone
+            alias, _, name = str(t.set["returns"]).partition(".")
+            who = bound.get(alias, {}).get(name)
+            self.state["returns"] = ", ".join(map(str, who)) if isinstance(who, list) else str(who or "")
         if t.set.get("step") == "next":
             self.state["step"] = int(self.state.get("step", 0)) + 1
         if "route" in t.set:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jointgov.model import VERDICTS
+from jointgov.model import NOT_APPLICABLE, VERDICTS
 
-RANK = {v: k for k, v in enumerate(VERDICTS)}
-"""A verdict's severity (higher is worse)."""
+RANK = {NOT_APPLICABLE: -1} | {v: k for k, v in enumerate(VERDICTS)}
+"""A verdict's severity (higher is worse; not applicable is below every verdict a run can have)."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class ScenarioResult:
     verdict: str
     runs: tuple[Run, ...]
     note: str = ""
-    """Why the scenario did not apply (no joint post, no pooled budget ...); its verdict is then empty."""
+    """Why the scenario does not apply (no joint post, no pooled budget ...); its verdict is then not-applicable."""
 
     @property
     def worst(self) -> Run | None:
@@ -99,4 +99,4 @@ class FileSimulation:
 
     def verdicts(self) -> list[str]:
         """The verdicts of the scenarios that applied."""
-        return [r.verdict for r in self.results if r.verdict]
+        return [r.verdict for r in self.results if r.verdict != NOT_APPLICABLE]

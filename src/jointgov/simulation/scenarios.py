@@ -162,28 +162,38 @@ def digest(scenarios: list[Scenario]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def compile_transitions(scenarios: list[Scenario]) -> tuple[list[tuple[Scenario, Transition]],
+def compile_transitions(scenarios: list[Scenario]) -> tuple[list[tuple[frozenset[str], Transition]],
                                                               list[tuple[int, int, Compiled]]]:
-    """Every transition of every scenario, and its engine conditions (index into that list, variant)."""
-    table: list[tuple[Scenario, Transition]] = []
-    conditions: list[tuple[int, int, Compiled]] = []
+    """Every transition, with the names of the scenarios it belongs to, and its engine conditions (index into
+    that list, variant).
+
+    A stage shared from a library (the walk along a dispute route) is compiled once for every scenario that
+    uses it, not once per scenario: each fact may activate at most 64 of the engine's pattern nodes at once
+    (error 303, docs/engine.md), and six copies of the walk's step patterns would exceed that.
+    """
+    groups: dict[tuple[str, int], tuple[str, tuple[Transition, ...], list[str]]] = {}
     for scenario in scenarios:
         for stage in sorted(scenario.stages):
-            for transition in scenario.stages[stage]:
-                when = list(transition.when)
-                state: dict[str, Any] = {"scenario": scenario.name, "stage": stage}
-                if when and set(when[0]) == {"sim"}:  # tests on the state merge into the state pattern
-                    extra = when.pop(0)["sim"] or {}
-                    if not isinstance(extra, dict):
-                        raise ConfigError(f"{transition.path}:{transition.line}:{transition.column}: "
-                                          "sim: field tests must be a mapping")
-                    state.update(extra)
-                try:
-                    compiled = compile_condition([{"sim": state}, *when], {}, None)
-                except ConditionError as exc:
+            transitions = scenario.stages[stage]
+            groups.setdefault((stage, id(transitions)), (stage, transitions, []))[2].append(scenario.name)
+    table: list[tuple[frozenset[str], Transition]] = []
+    conditions: list[tuple[int, int, Compiled]] = []
+    for stage, transitions, names in groups.values():
+        for transition in transitions:
+            when = list(transition.when)
+            state: dict[str, Any] = {"scenario": names[0] if len(names) == 1 else {"in": names}, "stage": stage}
+            if when and set(when[0]) == {"sim"}:  # tests on the state merge into the state pattern
+                extra = when.pop(0)["sim"] or {}
+                if not isinstance(extra, dict):
                     raise ConfigError(f"{transition.path}:{transition.line}:{transition.column}: "
-                                      f"stage '{stage}': {exc}") from exc
-                index = len(table)
-                table.append((scenario, transition))
-                conditions.extend((index, k, c) for k, c in enumerate(compiled))
+                                      "sim: field tests must be a mapping")
+                state.update(extra)
+            try:
+                compiled = compile_condition([{"sim": state}, *when], {}, None)
+            except ConditionError as exc:
+                raise ConfigError(f"{transition.path}:{transition.line}:{transition.column}: "
+                                  f"stage '{stage}': {exc}") from exc
+            index = len(table)
+            table.append((frozenset(names), transition))
+            conditions.extend((index, k, c) for k, c in enumerate(compiled))
     return table, conditions

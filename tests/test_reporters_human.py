@@ -183,7 +183,8 @@ def test_html_verdicts_findings_and_evidence(protocols_html: str) -> None:
     assert "<code>protocols/barking-dagenham-2001.yaml:93:5</code> at <code>/joint_posts/0/protocol</code>" in jg101
     assert "Why it matters" in jg101 and "What to do" in jg101
     assert ("“Agreed protocols should have been in place, with arbitration if required, before any joint "
-            "appointments were made.”<cite>Source: 002_3c475a4ad3004cc5.txt</cite>") in jg101
+            "appointments were made.”<cite>Source: Community Care, &#34;Behind the headlines&#34;, 2003</cite>"
+            ) in jg101
     assert "<code>protocols</code>" in jg101
 
 
@@ -192,7 +193,8 @@ def test_html_crosswalk_gives_each_rules_result_per_agreement(protocols_html: st
     row = crosswalk.split('<span class="rule-id">JG101</span>')[1].split("</tr>")[0]
     assert re.findall(r'class="res res-[a-z-]+">([a-z ]+)<', row) == ["fails", "passes", "not applicable", "fails"]
     assert "Regulation" not in crosswalk.split("<tbody>")[0]
-    assert "<cite>2000 Regulations reg 7(3)</cite>" in crosswalk
+    assert ("<q>must be in writing</q><cite>NHS Bodies and Local Authorities Partnership Arrangements Regulations "
+            "2000 (SI 2000/617), reg 7(3)</cite>") in crosswalk
 
 
 def test_html_waivers_and_broken_form(edge_html: str) -> None:

@@ -38,6 +38,7 @@ from jointgov.catalogue import load_catalogue
 from jointgov.finding import Finding
 from jointgov.reporters import Report, github
 from jointgov.reporters.github import escape_data, escape_property
+from jointgov.sources import cite
 from tests.conftest import BASE, ROOT, official_schema
 
 AS_OF = "2026-11-23"
@@ -122,7 +123,8 @@ def test_sarif_lists_every_active_rule_with_its_help() -> None:
         for part in ("text", "markdown"):
             assert source.remediation.strip() in rule["help"][part]
             for item in source.evidence:
-                assert (item.get("source") or item["regulation"]) in rule["help"][part]
+                assert cite(item) in rule["help"][part]  # in full, from the source list
+                assert item["source"] not in rule["help"][part]  # never by its id
                 assert item.get("quote", "") in rule["help"][part]
 
 

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from jointgov.finding import ConfigError
 from jointgov.scenario import load_scenarios
 from jointgov.simulate import FileSimulation, ScenarioResult, Simulator
+from jointgov.sources import lookup
 from tests.conftest import AS_OF, BASE, PROTOCOLS, assert_quoted
 from tests.strategies import agreement_data, dump, mutants
 
@@ -405,7 +406,10 @@ def test_repeat_runs_are_identical_and_leave_the_checker_alone(simulator: Simula
 
 def test_scenario_evidence_quotes_are_exact() -> None:
     for scenario in load_scenarios():
+        assert scenario.evidence, scenario.name
         for item in scenario.evidence:
+            listed = lookup(item)
+            assert listed is not None and listed.kind == "article", (scenario.name, item)
             assert_quoted(item["quote"], item["source"], scenario.name)
 
 

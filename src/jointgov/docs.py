@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from jointgov.catalogue import Catalogue
+from jointgov.sources import evidence_text
 
 _AREAS = {
     "document": "Reading the document", "joint-posts": "Joint posts", "disputes": "Disputes",
@@ -15,7 +16,8 @@ def rules_markdown(catalogue: Catalogue) -> str:
     """The whole catalogue as Markdown: an index, then each rule with evidence and examples."""
     lines = ["# Rule catalogue", "",
              "Generated from the rule files in `rules/` by `jointgov rules --format markdown`;",
-             "do not edit by hand (a test fails when this file is stale).", "",
+             "do not edit by hand (a test fails when this file is stale). Evidence is cited in full;",
+             "the sources are listed in [sources.md](sources.md).", "",
              "| id | name | severity | title |", "| --- | --- | --- | --- |"]
     for r in catalogue.rules:
         lines.append(f"| [{r.id}](#{r.id.lower()}-{r.name}) | `{r.name}` | {r.severity} | {r.title} |")
@@ -26,9 +28,7 @@ def rules_markdown(catalogue: Catalogue) -> str:
             lines += ["", f"## {_AREAS.get(area, area)}"]
         lines += ["", f"### {r.id} {r.name}", "", f"**{r.severity}** · {r.title}", "", r.rationale, ""]
         for item in r.evidence:
-            source = f"`{item['source']}`" if "source" in item else item.get("regulation", "")
-            quote = f": “{item['quote']}”" if item.get("quote") else ""
-            lines.append(f"- Evidence: {source}{quote}")
+            lines.append(f"- Evidence: {evidence_text(item, '“', '”')}")
         if r.evidence:
             lines.append("")
         lines += [f"**Fix:** {r.remediation}", ""]

@@ -23,6 +23,7 @@ import jinja2
 from jointgov import __version__
 from jointgov.finding import Finding
 from jointgov.reporters import AREAS, Report, RuleInfo, Waived
+from jointgov.sources import cite
 
 if TYPE_CHECKING:
     from jointgov.simulate import Run, ScenarioResult, Step
@@ -164,8 +165,8 @@ def agreements(report: Report) -> list[Agreement]:
 
 
 def source(item: dict[str, str]) -> str:
-    """Where an evidence item comes from: the seed file's name, or the regulation."""
-    return item.get("source") or item.get("regulation") or ""
+    """Where an evidence item comes from, cited in full from the source list (jointgov.sources)."""
+    return cite(item)
 
 
 class _Escaped(str):

@@ -722,7 +722,7 @@ def test_git_new_agreement_introduces_its_findings(repo: Path) -> None:
     assert report["files"] == [{"path": "protocols/bd-2001.yaml", "old": "HEAD:protocols/bd-2001.yaml",
                                 "status": "new"}]
     assert [(c["effect"], c["item"], c["line"], c["column"]) for c in report["changes"]] == [
-        ("changes", "barking-dagenham-2001", 49, 1)]
+        ("changes", "barking-dagenham-2001", 51, 1)]
     checked = CliRunner().invoke(main, ["check", "protocols/bd-2001.yaml", *AS_OF, "--format", "json"])
     assert [(f["rule_id"], f["line"], f["column"]) for f in report["findings_introduced"]] == [
         (f["rule_id"], f["line"], f["column"]) for f in json.loads(checked.stdout)["findings"]]

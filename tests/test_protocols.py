@@ -23,17 +23,17 @@ TODAY = _dt.date(2026, 11, 29)
 """The day this was written: every example that passes clean as of today must name no abolished NHS body."""
 EXAMPLES = sorted(p.name for p in PROTOCOLS.glob("*.yaml"))
 
-# Reviewed clause by clause, as of 2003-07-01: each points at the clause concerned (49:1 is `jointgov:`, for
-# a missing top-level section; 116:5 the joint post's `- id:`, where its missing removal clause, protocol and
-# concerns route belong; 149:5 the pooled budget's `- id:`; 176:5 the steering group's `- id:`, ...).
+# Reviewed clause by clause, as of 2003-07-01: each points at the clause concerned (51:1 is `jointgov:`, for
+# a missing top-level section; 118:5 the joint post's `- id:`, where its missing removal clause, protocol and
+# concerns route belong; 151:5 the pooled budget's `- id:`; 178:5 the steering group's `- id:`, ...).
 BARKING_2001 = [
-    ('JG106', 49, 1), ('JG204', 49, 1), ('JG301', 49, 1), ('JG303', 49, 1), ('JG305', 49, 1),
-    ('JG504', 49, 1), ('JG605', 49, 1), ('JG606', 49, 1), ('JG607', 49, 1), ('JG702', 49, 1),
-    ('JG701', 63, 14), ('JG307', 67, 15), ('JG702', 67, 15), ('JG302', 87, 5), ('JG302', 105, 5),
-    ('JG304', 113, 11), ('JG201', 115, 1), ('JG101', 116, 5), ('JG102', 116, 5), ('JG104', 116, 5),
-    ('JG105', 116, 5), ('JG107', 116, 5), ('JG108', 126, 21), ('JG109', 139, 16), ('JG201', 148, 1),
-    ('JG401', 149, 5), ('JG402', 149, 5), ('JG403', 149, 5), ('JG404', 149, 5), ('JG405', 149, 5),
-    ('JG601', 157, 1), ('JG603', 157, 1), ('JG602', 176, 5), ('JG604', 193, 1),
+    ('JG106', 51, 1), ('JG204', 51, 1), ('JG301', 51, 1), ('JG303', 51, 1), ('JG305', 51, 1),
+    ('JG504', 51, 1), ('JG605', 51, 1), ('JG606', 51, 1), ('JG607', 51, 1), ('JG702', 51, 1),
+    ('JG701', 65, 14), ('JG307', 69, 15), ('JG702', 69, 15), ('JG302', 89, 5), ('JG302', 107, 5),
+    ('JG304', 115, 11), ('JG201', 117, 1), ('JG101', 118, 5), ('JG102', 118, 5), ('JG104', 118, 5),
+    ('JG105', 118, 5), ('JG107', 118, 5), ('JG108', 128, 21), ('JG109', 141, 16), ('JG201', 150, 1),
+    ('JG401', 151, 5), ('JG402', 151, 5), ('JG403', 151, 5), ('JG404', 151, 5), ('JG405', 151, 5),
+    ('JG601', 159, 1), ('JG603', 159, 1), ('JG602', 178, 5), ('JG604', 194, 1),
 ]
 
 GLASGOW = [
@@ -85,7 +85,7 @@ def test_barking_2001_raises_the_known_answers_at_their_clauses(at: Located) -> 
 def test_barking_2001_has_no_removal_clause_and_no_manufactured_imbalance(checker: Checker) -> None:
     result = checker.check_file(str(PROTOCOLS / "barking-dagenham-2001.yaml"))
     [jg104] = [f for f in result.findings if f.rule_id == "JG104"]
-    assert (jg104.line, jg104.column, jg104.pointer) == (116, 5, "/joint_posts/0/removal")
+    assert (jg104.line, jg104.column, jg104.pointer) == (118, 5, "/joint_posts/0/removal")
     assert "has no removal clause" in jg104.message
     # the articles state no contribution to the pool: JG402 says so, and claims no sum that does not add up
     [jg402] = [f for f in result.findings if f.rule_id == "JG402"]

@@ -109,7 +109,7 @@ def test_markdown_has_provenance_summary_and_areas_in_order(protocols_md: str) -
     headings = [line[4:] for line in barking.splitlines() if line.startswith("### ")]
     assert headings == [title for title in AREAS.values() if title in headings]
     assert headings[:2] == ["Joint posts", "Disputes"]
-    assert ("- At protocols/barking-dagenham-2001.yaml:116:5 (/joint\\_posts/0/protocol): Joint post "
+    assert ("- At protocols/barking-dagenham-2001.yaml:118:5 (/joint\\_posts/0/protocol): Joint post "
             "'Chief Executive of the PCT and Director of Social Services' has no protocol") in barking
     assert "Remediation: Add a `protocols` item of kind `joint-post`" in barking
 
@@ -181,7 +181,7 @@ def test_html_verdicts_findings_and_evidence(protocols_html: str) -> None:
     areas = [title for title in AREAS.values() if f"<h3>{title}</h3>" in barking]
     assert [m for m in re.findall(r"<h3>([^<]+)</h3>", barking)] == areas
     jg101 = barking.split('<span class="rule-id">JG101</span>')[1].split("</article>")[0]
-    assert "<code>protocols/barking-dagenham-2001.yaml:116:5</code> at <code>/joint_posts/0/protocol</code>" in jg101
+    assert "<code>protocols/barking-dagenham-2001.yaml:118:5</code> at <code>/joint_posts/0/protocol</code>" in jg101
     assert "Why it matters" in jg101 and "What to do" in jg101
     assert ("“Agreed protocols should have been in place, with arbitration if required, before any joint "
             "appointments were made.”<cite>Source: Community Care, &#34;Behind the headlines&#34;, 2003</cite>"

@@ -277,7 +277,7 @@ def test_github_escapes_messages_and_properties(tmp_path: Path) -> None:
     (tmp_path / "a,b:c.yaml").write_text(text.replace(title, '    title: "Chief: 100% PCT,\\nsocial"\n'),
                                          encoding="utf-8")
     lines = render("github", "a,b:c.yaml", tmp_path).splitlines()
-    assert ("::error file=a%2Cb%3Ac.yaml,line=116,col=5,title=JG101 protocol-before-appointment::"
+    assert ("::error file=a%2Cb%3Ac.yaml,line=118,col=5,title=JG101 protocol-before-appointment::"
             "joint post 'Chief: 100%25 PCT,%0Asocial' has no protocol (appointed_on 2001-04-01)") in lines
     assert escape_property("a%b\r\nc:d,e") == "a%25b%0D%0Ac%3Ad%2Ce"
     assert escape_data("a%b\r\nc:d,e") == "a%25b%0D%0Ac:d,e"

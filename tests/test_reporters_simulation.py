@@ -133,8 +133,8 @@ def test_markdown_tables_give_each_verdict_days_and_cause(simulated: dict[str, s
     barking = markdown_rows(text, 1)["rating-downgrade"]
     assert barking[1:] == [
         "unilateral", "no joint decision",
-        "`protocols/barking-dagenham-2001.yaml:116:5` `joint_posts[0].removal`: no removal clause: lbbd, the "
-        "employer of record, can withdraw the holder alone; `protocols/barking-dagenham-2001.yaml:131:15` "
+        "`protocols/barking-dagenham-2001.yaml:118:5` `joint_posts[0].removal`: no removal clause: lbbd, the "
+        "employer of record, can withdraw the holder alone; `protocols/barking-dagenham-2001.yaml:133:15` "
         "`joint_posts[0].employer`: no removal clause: lbbd, the employer of record, can withdraw the holder alone"]
     remediated = markdown_rows(text, 3)["rating-downgrade"]
     assert remediated[1:3] == ["resolved-jointly", "at most 126 days"]
@@ -151,8 +151,8 @@ def test_markdown_traces_only_verdicts_short_of_a_joint_decision(simulated: dict
     assert len(traced) == 6 + 3 + 5 and "resolved-jointly" not in {v for _, v in traced}
     trace = section.split("(rating-downgrade): unilateral. Event: ")[1].split("\n\n**")[0]
     assert trace.endswith(
-        "\n\n1. no external-rating trigger: nothing obliges the parties to respond to the rating together (49:1).\n"
-        "2. no removal clause: lbbd, the employer of record, can withdraw the holder alone (116:5). Acts: lbbd. "
+        "\n\n1. no external-rating trigger: nothing obliges the parties to respond to the rating together (51:1).\n"
+        "2. no removal clause: lbbd, the employer of record, can withdraw the holder alone (118:5). Acts: lbbd. "
         "Consent: lbbd alone. Outcome: unilateral.")
     assert ("(164:9). Acts: joint-board. Consent: every party must agree. No time limit. Outcome: deadlock.\n\n"
             "Other runs: post jgm-learning-disabilities, party gg-pct: deadlock; ") in section
@@ -187,7 +187,7 @@ def test_html_shows_each_agreements_verdicts_in_words_and_colour(simulated: dict
                             ("deadlock", "--error"), ("unilateral", "--error")):
         rule = next(r for r in css.split("}") if f".sim-{verdict}.sim" in r.split("{")[0])
         assert f"color: var({colour})" in rule
-    assert "<code>protocols/barking-dagenham-2001.yaml:116:5</code> <code>joint_posts[0].removal</code>" in page
+    assert "<code>protocols/barking-dagenham-2001.yaml:118:5</code> <code>joint_posts[0].removal</code>" in page
 
 
 def test_html_with_simulations_is_self_contained_and_prints_rows_whole(simulated: dict[str, str]) -> None:
@@ -220,7 +220,7 @@ def test_text_adds_one_line_per_agreement_and_scenario(simulated: dict[str, str]
     assert text.startswith(plain["text"] + "\n")
     block = text[len(plain["text"]) + 1:].splitlines()
     assert len(block) == len(AGREEMENTS) * len(SCENARIOS) + 1
-    assert ("protocols/barking-dagenham-2001.yaml: rating-downgrade: unilateral (no joint decision) at 116:5 "
+    assert ("protocols/barking-dagenham-2001.yaml: rating-downgrade: unilateral (no joint decision) at 118:5 "
             "joint_posts[0].removal (and 1 more)") == block[0]
     assert "protocols/barking-dagenham-remediated.yaml: rating-downgrade: resolved-jointly (at most 126 days)" in block
     assert "protocols/barnsley-2003.yaml: overspend: resolved-jointly (at most 98 days)" in block

@@ -61,15 +61,15 @@ def test_barking_2001_known_answers() -> None:
     rating = scenario(sim, "rating-downgrade")
     assert rating.verdict == "unilateral"
     # the agreement has no removal clause: the council, employer of record, can withdraw the holder alone
-    assert causes(rating) == [(116, 5, "joint_posts[0].removal"), (131, 15, "joint_posts[0].employer")]
+    assert causes(rating) == [(118, 5, "joint_posts[0].removal"), (133, 15, "joint_posts[0].employer")]
     assert rating.worst is not None and rating.worst.label == "post ce-dss, party bd-pct"
     assert [(s.stage, s.line, s.column, s.verdict) for s in rating.worst.steps] == [
-        ("trigger", 49, 1, "gap"), ("removal", 116, 5, "unilateral")]
+        ("trigger", 51, 1, "gap"), ("removal", 118, 5, "unilateral")]
     assert rating.worst.steps[1].says == (
         "no removal clause: lbbd, the employer of record, can withdraw the holder alone")
     reorganisation = scenario(sim, "reorganisation")
     assert reorganisation.verdict == "undefined"
-    assert causes(reorganisation) == [(49, 1, "successors"), (49, 1, "triggers"), (49, 1, "dispute_routes")]
+    assert causes(reorganisation) == [(51, 1, "successors"), (51, 1, "triggers"), (51, 1, "dispute_routes")]
     assert [r.label for r in reorganisation.runs] == ["party lbbd", "party bd-pct", "party nel-sha"]  # active only
     assert {r.name: r.verdict for r in sim.results} == {
         "rating-downgrade": "unilateral", "reorganisation": "undefined", "scope-change": "undefined",
@@ -540,8 +540,8 @@ def test_cli_text_output_names_the_causes_with_file_line_column() -> None:
     code, out, _ = _cli(path, "--scenario", "rating-downgrade", as_of="2003-07-01")
     assert code == 1
     assert "  rating-downgrade: unilateral · no joint decision\n" in out
-    assert (f"      {path}:116:5: joint_posts[0].removal: no removal clause: lbbd, the employer of record, can "
-            f"withdraw the holder alone\n      {path}:131:15: joint_posts[0].employer: no removal clause: lbbd, the "
+    assert (f"      {path}:118:5: joint_posts[0].removal: no removal clause: lbbd, the employer of record, can "
+            f"withdraw the holder alone\n      {path}:133:15: joint_posts[0].employer: no removal clause: lbbd, the "
             "employer of record, can withdraw the holder alone\n") in out
     assert out.endswith("1 scenario results in 1 file, as of 2003-07-01: 1 unilateral\n")
 

@@ -10,9 +10,11 @@ from functools import cache
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from jointgov.catalogue import Catalogue
 from jointgov.checker import Checker, Options
+from jointgov.cli import main
 from jointgov.facts import build
 from jointgov.load import parse_text
 from jointgov.sources import load
@@ -219,3 +221,23 @@ def test_the_quote_pattern_finds_quotes_across_comment_lines() -> None:
     flat = " ".join(line.strip().lstrip("#").strip() for line in
                     '  # callaghan-2003 "it made a unilateral\n  # decision to withdraw her"\n'.splitlines())
     assert QUOTED.findall(flat) == [("callaghan-2003", "it made a unilateral decision to withdraw her")]
+
+
+# ---------------------------------------------------------------- the docs show real output
+
+@pytest.mark.parametrize(("doc", "command"), [
+    ("README.md", "jointgov check protocols/barking-dagenham-2001.yaml --as-of 2003-07-01"),
+    ("README.md", "jointgov explain JG104"),
+    ("docs/scenario-format.md",
+     "jointgov simulate protocols/barking-dagenham-2001.yaml --scenario rating-downgrade --as-of 2003-07-01"),
+])
+def test_documented_example_output_is_what_the_command_prints(doc: str, command: str,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    shown = text.split(f"$ {command}\n")[1].split("\n$ ")[0].split("\n```")[0].splitlines()
+    monkeypatch.chdir(ROOT)
+    printed = CliRunner().invoke(main, command.split()[1:]).stdout.splitlines()
+    lines = [line for line in shown if "..." not in line and "'...'" not in line]
+    assert len(lines) >= 2, shown
+    for line in lines:
+        assert line in printed, line

@@ -184,6 +184,26 @@ def test_every_past_example_has_its_date_and_the_docs_use_it() -> None:
             assert f"--as-of {day.isoformat()}" in text, name
 
 
+def test_the_docs_known_answers_are_the_tests_known_answers(at: Located, catalogue: Catalogue) -> None:
+    docs = (ROOT / "docs" / "examples.md").read_text(encoding="utf-8")
+    answers = dict(re.findall(r"^\| `([a-z0-9-]+\.yaml)` \|[^|]+\|[^|]+\| ([^|]+) \|$", docs, re.M))
+    assert sorted(answers) == EXAMPLES
+    for name, answer in answers.items():
+        found = at(name)
+        own = Checker(catalogue, Options(as_of=as_of(name) or TODAY))
+        severities = [f.severity for f in own.check_file(str(PROTOCOLS / name)).findings]
+        if answer.startswith("no finding"):
+            assert found == [], name
+        elif match := re.match(r"(\d+) errors and (\d+) warnings", answer):
+            assert found == (BARKING_2001 if name.startswith("barking") else GLASGOW), name
+            assert (severities.count("error"), severities.count("warning")) == tuple(map(int, match.groups())), name
+        elif answer.startswith("one finding, JG602"):
+            assert [rule for rule, _, _ in found] == ["JG602"], name
+        else:
+            assert answer.startswith("exactly JG101 and JG102"), name
+            assert sorted(rule for rule, _, _ in found) == ["JG101", "JG102"], name
+
+
 # ---------------------------------------------------------------- every fact traceable
 
 SOURCE_IDS = "|".join(re.escape(source) for source in load())

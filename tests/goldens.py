@@ -31,14 +31,14 @@ ROOT_PLACEHOLDER = "file:///REPOSITORY_ROOT/"
 REMEDIATED = PROTOCOLS / "barking-dagenham-remediated.yaml"
 REMOVAL = """\
         - lbbd
-        - bd-pct
+        - nel-icb
       requires:
-        - joint-review  # S2 "no evidence of consultation or thorough review"
+        - joint-review  # closes behind-the-headlines-2003 "no evidence of consultation or thorough review"
         - dispute-route
         - notice
 """
 UNILATERAL = """\
-        - lbbd  # 2003: "it made a unilateral decision to withdraw her" (S3)
+        - lbbd  # as in 2003: callaghan-2003 "it made a unilateral decision to withdraw her"
       requires:
         - notice
 """

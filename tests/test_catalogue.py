@@ -9,6 +9,7 @@ import pytest
 from jointgov.commands.rules_test import run_examples
 from jointgov.pipeline.catalogue import Catalogue, load_catalogue
 from jointgov.reporters.catalogue import rules_markdown
+from jointgov.reporters.sources import lookup
 from tests.conftest import ROOT, assert_quoted
 
 FIXED = [  # ids, names and default severities are fixed: configurations and waivers name them
@@ -67,8 +68,10 @@ def test_evidence_quotes_are_exact(catalogue: Catalogue, rule_id: str) -> None:
     rule = catalogue.by_key(rule_id)
     assert rule is not None and rule.evidence, f"{rule_id} has no evidence"
     for item in rule.evidence:
-        if "source" not in item:
-            assert item["regulation"]
+        listed = lookup(item)
+        assert listed is not None, f"{rule_id} cites {item!r}, which is not in the source list"
+        if listed.kind == "regulation":
+            assert item["provision"], rule_id
             continue
         assert_quoted(item["quote"], item["source"], rule_id)
 

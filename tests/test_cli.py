@@ -202,7 +202,8 @@ def test_facts_command_prints_typed_facts() -> None:
 def test_explain_shows_evidence_and_examples() -> None:
     code, out, _ = invoke("explain", "protocol-before-appointment")
     assert code == 0
-    assert "002_3c475a4ad3004cc5.txt" in out
+    assert ('  - Community Care, "Behind the headlines", 2003: "Agreed protocols should have been in place, with '
+            'arbitration if required, before any joint appointments were made."\n') in out
     assert "Fails: " in out and "Passes: " in out
 
 

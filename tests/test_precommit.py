@@ -182,7 +182,7 @@ def test_commit_with_a_failing_agreement_is_refused(repo: Repo) -> None:
     done = repo.commit("add the 2001 agreement")
     assert done.returncode != 0, done.stdout
     assert repo.head() == before, "the commit was made although the hook failed"
-    assert f"{name}:110:7: error JG104" in done.stdout, done.stdout
+    assert f"{name}:118:5: error JG104" in done.stdout, done.stdout
     assert "jointgov" in done.stdout and "Failed" in done.stdout
     assert name in repo.git("diff", "--cached", "--name-only")  # still staged, for the author to fix
 
@@ -219,5 +219,5 @@ def test_only_the_changed_files_are_checked(repo: Repo) -> None:
     repo.git("add", clean)
     refused = repo.commit("review both")
     assert refused.returncode != 0
-    assert f"{failing}:110:7: error JG104" in refused.stdout
+    assert f"{failing}:118:5: error JG104" in refused.stdout
     assert repo.head() != before and repo.git("log", "-1", "--format=%s") == "add the remediated agreement"

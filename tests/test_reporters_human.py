@@ -103,7 +103,7 @@ def test_markdown_has_provenance_summary_and_areas_in_order(protocols_md: str) -
     headings = [line[4:] for line in barking.splitlines() if line.startswith("### ")]
     assert headings == [title for title in AREAS.values() if title in headings]
     assert headings[:2] == ["Joint posts", "Disputes"]
-    assert ("- At protocols/barking-dagenham-2001.yaml:93:5 (/joint\\_posts/0/protocol): Joint post "
+    assert ("- At protocols/barking-dagenham-2001.yaml:118:5 (/joint\\_posts/0/protocol): Joint post "
             "'Chief Executive of the PCT and Director of Social Services' has no protocol") in barking
     assert "Remediation: Add a `protocols` item of kind `joint-post`" in barking
 
@@ -171,24 +171,29 @@ def section(page: str, number: int) -> str:
 def test_html_verdicts_findings_and_evidence(protocols_html: str) -> None:
     assert re.search(r'<span class="verdict">Does not pass: \d+ errors, \d+ warnings</span>',
                      section(protocols_html, 1))
-    assert '<span class="verdict">Passes</span>' in section(protocols_html, 2)
+    # the 2003 form, checked today
+    assert '<span class="verdict">Does not pass: 4 warnings</span>' in section(protocols_html, 2)
+    assert '<span class="verdict">Passes</span>' in section(protocols_html, 3)  # the agreement as it stands today
     barking = section(protocols_html, 1)
     areas = [title for title in AREAS.values() if f"<h3>{title}</h3>" in barking]
     assert [m for m in re.findall(r"<h3>([^<]+)</h3>", barking)] == areas
     jg101 = barking.split('<span class="rule-id">JG101</span>')[1].split("</article>")[0]
-    assert "<code>protocols/barking-dagenham-2001.yaml:93:5</code> at <code>/joint_posts/0/protocol</code>" in jg101
+    assert "<code>protocols/barking-dagenham-2001.yaml:118:5</code> at <code>/joint_posts/0/protocol</code>" in jg101
     assert "Why it matters" in jg101 and "What to do" in jg101
     assert ("“Agreed protocols should have been in place, with arbitration if required, before any joint "
-            "appointments were made.”<cite>Source: 002_3c475a4ad3004cc5.txt</cite>") in jg101
+            "appointments were made.”<cite>Source: Community Care, &#34;Behind the headlines&#34;, 2003</cite>"
+            ) in jg101
     assert "<code>protocols</code>" in jg101
 
 
 def test_html_crosswalk_gives_each_rules_result_per_agreement(protocols_html: str) -> None:
     crosswalk = protocols_html.split('<section class="crosswalk"')[1]
     row = crosswalk.split('<span class="rule-id">JG101</span>')[1].split("</tr>")[0]
-    assert re.findall(r'class="res res-[a-z-]+">([a-z ]+)<', row) == ["fails", "passes", "not applicable", "fails"]
+    assert re.findall(r'class="res res-[a-z-]+">([a-z ]+)<', row) == [
+        "fails", "passes", "passes", "not applicable", "not applicable", "fails", "fails"]
     assert "Regulation" not in crosswalk.split("<tbody>")[0]
-    assert "<cite>2000 Regulations reg 7(3)</cite>" in crosswalk
+    assert ("<q>must be in writing</q><cite>NHS Bodies and Local Authorities Partnership Arrangements Regulations "
+            "2000 (SI 2000/617), reg 7(3)</cite>") in crosswalk
 
 
 def test_html_waivers_and_broken_form(edge_html: str) -> None:

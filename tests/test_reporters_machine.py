@@ -36,6 +36,7 @@ from jointgov.pipeline.catalogue import load_catalogue
 from jointgov.reporters import github
 from jointgov.reporters.github import escape_data, escape_property
 from jointgov.reporters.report import Report
+from jointgov.reporters.sources import cite
 from tests.conftest import BASE, ROOT, official_schema
 from tests.goldens import ROOT_PLACEHOLDER, expected
 
@@ -120,7 +121,8 @@ def test_sarif_lists_every_active_rule_with_its_help() -> None:
         for part in ("text", "markdown"):
             assert source.remediation.strip() in rule["help"][part]
             for item in source.evidence:
-                assert (item.get("source") or item["regulation"]) in rule["help"][part]
+                assert cite(item) in rule["help"][part]  # in full, from the source list
+                assert item["source"] not in rule["help"][part]  # never by its id
                 assert item.get("quote", "") in rule["help"][part]
 
 
@@ -273,7 +275,7 @@ def test_github_escapes_messages_and_properties(tmp_path: Path) -> None:
     (tmp_path / "a,b:c.yaml").write_text(text.replace(title, '    title: "Chief: 100% PCT,\\nsocial"\n'),
                                          encoding="utf-8")
     lines = render("github", "a,b:c.yaml", tmp_path).splitlines()
-    assert ("::error file=a%2Cb%3Ac.yaml,line=93,col=5,title=JG101 protocol-before-appointment::"
+    assert ("::error file=a%2Cb%3Ac.yaml,line=118,col=5,title=JG101 protocol-before-appointment::"
             "joint post 'Chief: 100%25 PCT,%0Asocial' has no protocol (appointed_on 2001-04-01)") in lines
     assert escape_property("a%b\r\nc:d,e") == "a%25b%0D%0Ac%3Ad%2Ce"
     assert escape_data("a%b\r\nc:d,e") == "a%25b%0D%0Ac:d,e"

@@ -29,8 +29,8 @@ from tests.goldens import expected
 AS_OF = "2026-11-23"
 GOLDEN = ROOT / "tests" / "golden" / "report-simulate.md"
 FORMATS = ("text", "json", "markdown", "html")
-AGREEMENTS = {1: "barking-dagenham-2001", 2: "barking-dagenham-remediated", 3: "barnsley-2003",
-              4: "glasgow-joint-board"}
+AGREEMENTS = {1: "barking-dagenham-2001", 2: "barking-dagenham-remediated-2003", 3: "barking-dagenham-remediated",
+              4: "barnsley-2003", 5: "care-trust-2003", 6: "glasgow-joint-board", 7: "joint-post-2003"}
 """The bundled agreements, numbered as in the reports."""
 SCENARIOS = ("rating-downgrade", "reorganisation", "scope-change", "key-person-departure", "overspend",
              "party-withdrawal")
@@ -75,7 +75,7 @@ def hostile_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (directory / ".git").mkdir()
     (directory / "jointgov.toml").write_text("")
     text = (ROOT / "protocols" / "barking-dagenham-2001.yaml").read_text(encoding="utf-8")
-    title = "  title: Merged management of Barking and Dagenham PCT and social services\n"
+    title = "  title: Merged management of health and social care in Barking and Dagenham  # invented title\n"
     post = "    title: Chief Executive of the PCT and Director of Social Services\n"
     assert title in text and post in text
     text = (text.replace(title, f'  title: "{HOSTILE} | *Barking*"\n')
@@ -106,18 +106,18 @@ def test_markdown_section_follows_the_summary_and_adds_only_itself(simulated: di
     changed = [line for line in difflib.unified_diff(plain["markdown"].splitlines(),
                                                      (before + "\n## 1. " + after).splitlines(), lineterm="", n=0)
                if line[:1] in "+-" and not line.startswith(("+++", "---"))]
-    moved = ("Checked 4 agreements ", "| Merged management of Barking and Dagenham PCT and social services (",
-             "| Glasgow joint board ", "Verdict: **Does not pass: ")
+    moved = ("Checked ", "| ", "Verdict: **")  # the headline, the summary table's rows, the verdicts
     assert [line for line in changed if line.startswith("-")] == [
         line for line in changed if line.startswith("-") and line[1:].startswith(moved)]
     added = [line[1:] for line in changed if line.startswith("+") and not line[1:].startswith(moved)]
-    assert added and all(line == "" or line.startswith(("### Stress scenarios", "**JG95", "Remediation: "))
+    assert added and all(line == "" or line.startswith(("### Stress scenarios", "**JG95", "Remediation: ",
+                                                        "Evidence:", "- Community Care"))
                          or "Stress scenario" in line for line in added)
     assert {m for m in re.findall(r"\*\*(JG\d+) ", "\n".join(added))} == {"JG951", "JG952", "JG954"}
-    assert ("as of 2026-11-23: 2 unilateral, 4 deadlock, 5 undefined, 10 resolved jointly, 3 not applicable."
+    assert ("as of 2026-11-23: 5 unilateral, 4 deadlock, 5 undefined, 21 resolved jointly, 7 not applicable."
             in section)
     headings = re.findall(r"^### (\d+)\. ", section, re.M)
-    assert headings == ["1", "2", "3", "4"]
+    assert headings == [str(n) for n in AGREEMENTS]
 
 
 def markdown_rows(text: str, number: int) -> dict[str, list[str]]:
@@ -142,28 +142,28 @@ def test_markdown_tables_give_each_verdict_days_and_cause(simulated: dict[str, s
     barking = markdown_rows(text, 1)["rating-downgrade"]
     assert barking[1:] == [
         "unilateral", "no joint decision",
-        "`protocols/barking-dagenham-2001.yaml:110:7` `joint_posts[0].removal.decided_by`: lbbd can withdraw the "
-        "holder of 'Chief Executive of the PCT and Director of Social Services' without bd-pct, and "
-        "removal.requires has neither joint-review nor dispute-route"]
-    remediated = markdown_rows(text, 2)["rating-downgrade"]
+        "`protocols/barking-dagenham-2001.yaml:118:5` `joint_posts[0].removal`: no removal clause: lbbd, the "
+        "employer of record, can withdraw the holder alone; `protocols/barking-dagenham-2001.yaml:133:15` "
+        "`joint_posts[0].employer`: no removal clause: lbbd, the employer of record, can withdraw the holder alone"]
+    remediated = markdown_rows(text, 3)["rating-downgrade"]
     assert remediated[1:3] == ["resolved-jointly", "at most 126 days"]
     assert remediated[3].endswith("binds every party (6 steps)")
-    assert markdown_rows(text, 3)["rating-downgrade"][1:] == ["not applicable", "not applicable",
+    assert markdown_rows(text, 4)["rating-downgrade"][1:] == ["not applicable", "not applicable",
                                                               "The agreement has no joint post"]
-    assert markdown_rows(text, 4)["rating-downgrade"][1] == "deadlock"
+    assert markdown_rows(text, 5)["reorganisation"][1] == "unilateral"
+    assert markdown_rows(text, 6)["rating-downgrade"][1] == "deadlock"
 
 
 def test_markdown_traces_only_verdicts_short_of_a_joint_decision(simulated: dict[str, str]) -> None:
     section = simulated["markdown"].split("\n## Stress scenarios\n")[1].split("\n## 1. ")[0]
     traced = re.findall(r"^\*\*[^*]+\*\* \(([a-z-]+)\): ([a-z-]+)\. Event: ", section, re.M)
-    assert len(traced) == 2 + 4 + 5 and "resolved-jointly" not in {v for _, v in traced}
+    assert len(traced) == 6 + 3 + 5 and "resolved-jointly" not in {v for _, v in traced}
     trace = section.split("(rating-downgrade): unilateral. Event: ")[1].split("\n\n**")[0]
     assert trace.endswith(
-        "\n\n1. no external-rating trigger: nothing obliges the parties to respond to the rating together (35:1).\n"
-        "2. lbbd can withdraw the holder of 'Chief Executive of the PCT and Director of Social Services' without "
-        "bd-pct, and removal.requires has neither joint-review nor dispute-route (109:5). Acts: lbbd. "
+        "\n\n1. no external-rating trigger: nothing obliges the parties to respond to the rating together (51:1).\n"
+        "2. no removal clause: lbbd, the employer of record, can withdraw the holder alone (118:5). Acts: lbbd. "
         "Consent: lbbd alone. Outcome: unilateral.")
-    assert ("(178:9). Acts: joint-board. Consent: every party must agree. No time limit. Outcome: deadlock.\n\n"
+    assert ("(164:9). Acts: joint-board. Consent: every party must agree. No time limit. Outcome: deadlock.\n\n"
             "Other runs: post jgm-learning-disabilities, party gg-pct: deadlock; ") in section
 
 
@@ -188,16 +188,15 @@ def test_html_shows_each_agreements_verdicts_in_words_and_colour(simulated: dict
         assert list(rows) == list(SCENARIOS)
         assert {n: verdict for n, (_, verdict, _) in rows.items()} == {n: verdicts[stem, n] for n in SCENARIOS}
         assert all(status == verdict.replace(" ", "-") for status, verdict, _ in rows.values())
-    assert html_rows(page, 4)["rating-downgrade"] == ("deadlock", "deadlock", "no joint decision")
+    assert html_rows(page, 6)["rating-downgrade"] == ("deadlock", "deadlock", "no joint decision")
     assert html_rows(page, 1)["rating-downgrade"] == ("unilateral", "unilateral", "no joint decision")
-    assert html_rows(page, 2)["rating-downgrade"] == ("resolved-jointly", "resolved-jointly", "at most 126 days")
+    assert html_rows(page, 3)["rating-downgrade"] == ("resolved-jointly", "resolved-jointly", "at most 126 days")
     css = page.split("<style>")[1].split("</style>")[0]
     for verdict, colour in (("resolved-jointly", "--pass"), ("undefined", "--warning"), ("unbounded", "--warning"),
                             ("deadlock", "--error"), ("unilateral", "--error")):
         rule = next(r for r in css.split("}") if f".sim-{verdict}.sim" in r.split("{")[0])
         assert f"color: var({colour})" in rule
-    assert "<code>protocols/barking-dagenham-2001.yaml:110:7</code> <code>joint_posts[0].removal.decided_by</code>" \
-        in page
+    assert "<code>protocols/barking-dagenham-2001.yaml:118:5</code> <code>joint_posts[0].removal</code>" in page
 
 
 def test_html_with_simulations_is_self_contained_and_prints_rows_whole(simulated: dict[str, str]) -> None:
@@ -232,17 +231,17 @@ def test_text_adds_one_line_per_agreement_and_scenario(simulated: dict[str, str]
     # the scenarios' findings join the rules' (in file order), and the count moves with them
     assert [line for line in findings.splitlines()[:-1] if " JG95" not in line] == plain_findings[:-1]
     assert [line.split(": ")[1].split()[1] for line in findings.splitlines() if " JG95" in line] == [
-        "JG954", "JG951", "JG951", "JG954", "JG954", "JG952"]
-    assert findings.splitlines()[-1] == "42 errors, 36 warnings in 4 files"
+        "JG954", "JG951", "JG954", "JG951", "JG954", "JG952"]
+    assert findings.splitlines()[-1] == "54 errors, 47 warnings in 7 files"
     block = stress.splitlines()
     assert len(block) == len(AGREEMENTS) * len(SCENARIOS) + 1
-    assert ("protocols/barking-dagenham-2001.yaml: rating-downgrade: unilateral (no joint decision) at 110:7 "
-            "joint_posts[0].removal.decided_by") == block[0]
+    assert ("protocols/barking-dagenham-2001.yaml: rating-downgrade: unilateral (no joint decision) at 118:5 "
+            "joint_posts[0].removal (and 1 more)") == block[0]
     assert "protocols/barking-dagenham-remediated.yaml: rating-downgrade: resolved-jointly (at most 126 days)" in block
     assert "protocols/barnsley-2003.yaml: overspend: resolved-jointly (at most 98 days)" in block
     assert "protocols/glasgow-joint-board.yaml: overspend: not applicable (the agreement has no pooled budget)" in block
-    assert block[-1] == ("24 stress scenario results in 4 files, as of 2026-11-23: 2 unilateral, 4 deadlock, "
-                         "5 undefined, 10 resolved jointly, 3 not applicable")
+    assert block[-1] == ("42 stress scenario results in 7 files, as of 2026-11-23: 5 unilateral, 4 deadlock, "
+                         "5 undefined, 21 resolved jointly, 7 not applicable")
 
 
 def test_json_simulations_are_well_formed(simulated: dict[str, str]) -> None:
@@ -291,7 +290,7 @@ def test_html_stress_section_in_chromium(simulated: dict[str, str], browser: Any
     section = page.locator("#stress")
     assert section.is_visible()
     assert section.locator("h2").inner_text() == "Stress scenarios"
-    assert section.locator("#stress-4 .sim-deadlock").first.is_visible()
+    assert section.locator("#stress-6 .sim-deadlock").first.is_visible()
     colour = section.locator("#stress-1 .verdict.sim-unilateral").first.evaluate("e => getComputedStyle(e).color")
     assert colour == "rgb(155, 28, 28)"  # --error
     page.pdf(format="A4")

@@ -1,4 +1,11 @@
-"""Repository-wide checks: the organisations register and the cross-agreement rules JG901-JG905."""
+"""Repository-wide checks: the organisations register and the cross-agreement rules JG901-JG905.
+
+``tests/data/repository/`` is a fixture in its own right: its two Barking and Dagenham agreements are
+frozen copies of the bundled examples as they stood before issue 15 (the health authority under the
+name the 2003 article gives, a removal decided by the council alone, NEL SHA a live party), matched to
+its own register. They are not kept in step with ``protocols/``, whose examples are traced to their
+sources and placed in time (docs/examples.md).
+"""
 
 from __future__ import annotations
 

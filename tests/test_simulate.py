@@ -9,10 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 
 from jointgov.model import ConfigError
 from jointgov.pipeline.checker import Checker
+from jointgov.reporters.sources import lookup
 from jointgov.simulation.machine import Simulator
 from jointgov.simulation.results import FileSimulation, ScenarioResult
 from jointgov.simulation.scenarios import load_scenarios
@@ -23,6 +25,12 @@ from tests.strategies import agreement_data, dump, mutants
 @pytest.fixture(scope="module")
 def simulator() -> Simulator:
     return Simulator(load_scenarios(), AS_OF)
+
+
+def simulate_example(name: str) -> FileSimulation:
+    """A bundled example followed through the scenarios as of its own date (``x-as-of``; today's form: AS_OF)."""
+    day = yaml.safe_load((PROTOCOLS / name).read_text(encoding="utf-8")).get("x-as-of") or AS_OF
+    return Simulator(load_scenarios(), day).simulate_file(str(PROTOCOLS / name))
 
 
 def at(text: str, needle: str) -> tuple[int, int]:
@@ -50,19 +58,21 @@ def causes(result: ScenarioResult) -> list[tuple[int, int, str]]:
 
 # ---------------------------------------------------------------- known answers (scenarios.md)
 
-def test_barking_2001_known_answers(simulator: Simulator) -> None:
-    sim = simulator.simulate_file(str(PROTOCOLS / "barking-dagenham-2001.yaml"))
+def test_barking_2001_known_answers() -> None:
+    sim = simulate_example("barking-dagenham-2001.yaml")
     rating = scenario(sim, "rating-downgrade")
     assert rating.verdict == "unilateral"
-    assert causes(rating) == [(110, 7, "joint_posts[0].removal.decided_by")]
+    # the agreement has no removal clause: the council, employer of record, can withdraw the holder alone
+    assert causes(rating) == [(118, 5, "joint_posts[0].removal"), (133, 15, "joint_posts[0].employer")]
     assert rating.worst is not None and rating.worst.label == "post ce-dss, party bd-pct"
     assert [(s.stage, s.line, s.column, s.verdict) for s in rating.worst.steps] == [
-        ("trigger", 35, 1, "gap"), ("removal", 109, 5, "unilateral")]
-    assert "lbbd can withdraw the holder" in rating.worst.steps[1].says
+        ("trigger", 51, 1, "gap"), ("removal", 118, 5, "unilateral")]
+    assert rating.worst.steps[1].says == (
+        "no removal clause: lbbd, the employer of record, can withdraw the holder alone")
     reorganisation = scenario(sim, "reorganisation")
     assert reorganisation.verdict == "undefined"
     # nothing binds the successor, so nothing the agreement says (triggers, routes) applies to it: undefined
-    assert causes(reorganisation) == [(35, 1, "successors")]
+    assert causes(reorganisation) == [(51, 1, "successors")]
     assert [len(r.steps) for r in reorganisation.runs] == [1, 1, 1]
     assert [r.label for r in reorganisation.runs] == ["party lbbd", "party bd-pct", "party nel-sha"]  # active only
     assert {r.name: r.verdict for r in sim.results} == {
@@ -70,24 +80,31 @@ def test_barking_2001_known_answers(simulator: Simulator) -> None:
         "key-person-departure": "unilateral", "overspend": "undefined", "party-withdrawal": "undefined"}
 
 
-def test_glasgow_rating_downgrade_is_deadlock(simulator: Simulator) -> None:
-    sim = simulator.simulate_file(str(PROTOCOLS / "glasgow-joint-board.yaml"))
+def test_glasgow_rating_downgrade_is_deadlock_because_of_its_route() -> None:
+    sim = simulate_example("glasgow-joint-board.yaml")
     rating = scenario(sim, "rating-downgrade")
     assert rating.verdict == "deadlock"
-    assert causes(rating) == [(179, 18, "dispute_routes[0].steps[0].outcome")]
+    # no removal clause and no single employer: the question goes to the joint board's route ("Any
+    # disagreements ... are thrashed out in meetings of the joint board"), which ends in agreement only
+    assert causes(rating) == [(165, 18, "dispute_routes[0].steps[0].outcome")]
+    assert rating.worst is not None
+    assert [(s.stage, s.line, s.column, s.verdict) for s in rating.worst.steps] == [
+        ("trigger", 32, 1, "gap"), ("removal", 102, 5, "gap"), ("find-route", 157, 5, ""),
+        ("walk", 164, 9, "deadlock")]
     # each NHS party of each post in turn: two in the learning disabilities post, one in the others
     assert [r.label for r in rating.runs] == [
         "post jgm-learning-disabilities, party nhs-gg", "post jgm-learning-disabilities, party gg-pct",
         "post jgm-homelessness, party nhs-gg", "post jgm-drug-addiction, party nhs-gg"]
     assert {r.verdict for r in rating.runs} == {"deadlock"}
     step = rating.worst.steps[-1] if rating.worst else None
-    assert step is not None and step.untimed and (step.line, step.column) == (178, 9)
+    assert step is not None and step.untimed and (step.line, step.column) == (164, 9)
     assert scenario(sim, "overspend").verdict == "not-applicable" and scenario(sim, "overspend").note == (
         "the agreement has no pooled budget")
 
 
-def test_remediated_resolves_every_scenario_jointly_with_days(simulator: Simulator) -> None:
-    sim = simulator.simulate_file(str(PROTOCOLS / "barking-dagenham-remediated.yaml"))
+@pytest.mark.parametrize("name", ["barking-dagenham-remediated.yaml", "barking-dagenham-remediated-2003.yaml"])
+def test_remediated_resolves_every_scenario_jointly_with_days(name: str) -> None:
+    sim = simulate_example(name)
     assert {r.name: (r.verdict, r.days) for r in sim.results} == {
         "rating-downgrade": ("resolved-jointly", 126),  # trigger 28 + board 28 + mediator 28 + arbitrator 42
         "reorganisation": ("resolved-jointly", 278),  # reaffirm 90 + trigger 90 + route 98
@@ -102,12 +119,36 @@ def test_remediated_resolves_every_scenario_jointly_with_days(simulator: Simulat
         (28, 28), (None, 28), (None, 28), (28, 56), (28, 84), (42, 126)]
 
 
-def test_barnsley_resolves_what_applies(simulator: Simulator) -> None:
-    sim = simulator.simulate_file(str(PROTOCOLS / "barnsley-2003.yaml"))
+def test_barnsley_resolves_what_applies() -> None:
+    sim = simulate_example("barnsley-2003.yaml")
     assert {r.name: r.verdict for r in sim.results} == {
         "rating-downgrade": "not-applicable", "reorganisation": "resolved-jointly",
         "scope-change": "resolved-jointly", "key-person-departure": "not-applicable", "overspend": "resolved-jointly",
         "party-withdrawal": "resolved-jointly"}
+
+
+def test_care_trust_one_governing_body_outvotes_the_council() -> None:
+    sim = simulate_example("care-trust-2003.yaml")
+    assert {r.name: (r.verdict, r.days) for r in sim.results} == {
+        "rating-downgrade": ("not-applicable", None), "reorganisation": ("unilateral", 264),
+        "scope-change": ("unilateral", 140), "key-person-departure": ("not-applicable", None),
+        "overspend": ("not-applicable", None), "party-withdrawal": ("unilateral", 449)}
+    for name in ("reorganisation", "scope-change", "party-withdrawal"):
+        result = scenario(sim, name)
+        assert result.worst is not None and result.worst.label == "party anyshire-cc"
+        # the trust's 9 members make the quorum of 6 without the council (and would outvote it anyway)
+        assert causes(result) == [(142, 5, "governance_bodies[0].quorum")]
+        assert result.worst.steps[-1].says == (
+            "step 3: Anyshire Care Trust board can meet its quorum with the members of anyshire-ct alone, so its "
+            "binding decision can be taken without anyshire-cc")
+
+
+def test_joint_post_resolves_jointly_once_its_late_protocols_exist() -> None:
+    sim = simulate_example("joint-post-2003.yaml")
+    assert {r.name: (r.verdict, r.days) for r in sim.results} == {
+        "rating-downgrade": ("resolved-jointly", 126), "reorganisation": ("resolved-jointly", 278),
+        "scope-change": ("resolved-jointly", 154), "key-person-departure": ("resolved-jointly", 112),
+        "overspend": ("not-applicable", None), "party-withdrawal": ("resolved-jointly", 278)}
 
 
 # ---------------------------------------------------------------- small agreements, one verdict each
@@ -423,7 +464,10 @@ def test_repeat_runs_are_identical_and_leave_the_checker_alone(simulator: Simula
 
 def test_scenario_evidence_quotes_are_exact() -> None:
     for scenario in load_scenarios():
+        assert scenario.evidence, scenario.name
         for item in scenario.evidence:
+            listed = lookup(item)
+            assert listed is not None and listed.kind == "article", (scenario.name, item)
             assert_quoted(item["quote"], item["source"], scenario.name)
 
 
@@ -486,12 +530,12 @@ def test_broken_scenario_files_are_located(tmp_path: Path, old: str, new: str, m
 
 # ---------------------------------------------------------------- the command
 
-def _cli(*args: str) -> tuple[int, str, str]:
+def _cli(*args: str, as_of: str = "2026-11-23") -> tuple[int, str, str]:
     from click.testing import CliRunner
 
     from jointgov.cli import main
 
-    result = CliRunner().invoke(main, ["simulate", *args, "--as-of", "2026-11-23"])
+    result = CliRunner().invoke(main, ["simulate", *args, "--as-of", as_of])
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -513,13 +557,13 @@ def test_cli_exit_status_follows_the_verdicts() -> None:
 
 def test_cli_text_output_names_the_causes_with_file_line_column() -> None:
     path = str(PROTOCOLS / "barking-dagenham-2001.yaml")
-    code, out, _ = _cli(path, "--scenario", "rating-downgrade")
+    code, out, _ = _cli(path, "--scenario", "rating-downgrade", as_of="2003-07-01")
     assert code == 1
     assert "  rating-downgrade: unilateral · no joint decision\n" in out
-    assert (f"      {path}:110:7: joint_posts[0].removal.decided_by: lbbd can withdraw the holder of 'Chief Executive "
-            "of the PCT and Director of Social Services' without bd-pct, and removal.requires has neither "
-            "joint-review nor dispute-route\n") in out
-    assert out.endswith("1 scenario results in 1 file, as of 2026-11-23: 1 unilateral\n")
+    assert (f"      {path}:118:5: joint_posts[0].removal: no removal clause: lbbd, the employer of record, can "
+            f"withdraw the holder alone\n      {path}:133:15: joint_posts[0].employer: no removal clause: lbbd, the "
+            "employer of record, can withdraw the holder alone\n") in out
+    assert out.endswith("1 scenario results in 1 file, as of 2003-07-01: 1 unilateral\n")
 
 
 def test_cli_json_output(tmp_path: Path) -> None:
@@ -536,7 +580,7 @@ def test_cli_json_output(tmp_path: Path) -> None:
         ("scope-change", "resolved-jointly", 154), ("key-person-departure", "resolved-jointly", 112),
         ("overspend", "resolved-jointly", 98), ("party-withdrawal", "resolved-jointly", 463)]
     step = scenarios[0]["runs"][0]["steps"][-1]
-    assert (step["line"], step["column"], step["elapsed"], step["verdict"]) == (177, 9, 126, "resolved-jointly")
+    assert (step["line"], step["column"], step["elapsed"], step["verdict"]) == (213, 9, 126, "resolved-jointly")
 
 
 def test_cli_invalid_agreement_fails(tmp_path: Path) -> None:

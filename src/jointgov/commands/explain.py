@@ -22,10 +22,10 @@ def run(key: str, rules_dirs: Sequence[str] = (), out: TextIO | None = None) -> 
     out.write(f"Why:\n  {rule.rationale}\n\n")
     if rule.evidence:
         out.write("Evidence:\n")
+        from jointgov.reporters.sources import evidence_text
+
         for item in rule.evidence:
-            source = item.get("source") or item.get("regulation", "")
-            quote = f' "{item["quote"]}"' if item.get("quote") else ""
-            out.write(f"  - {source}:{quote}\n")
+            out.write(f"  - {evidence_text(item)}\n")
         out.write("\n")
     out.write(f"Fix:\n  {rule.remediation}\n")
     if rule.parameters:

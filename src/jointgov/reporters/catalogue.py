@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from jointgov.model import AREAS
 from jointgov.pipeline.catalogue import Catalogue, Rule
+from jointgov.reporters.sources import evidence_text
 
 
 def by_area(rules: list[Rule]) -> list[tuple[str, list[Rule]]]:
@@ -38,9 +39,7 @@ def _rule(r: Rule) -> list[str]:
     lines: list[str] = []
     lines += ["", f"### {r.id} {r.name}", "", f"**{r.severity}** · {r.title}", "", r.rationale, ""]
     for item in r.evidence:
-        source = f"`{item['source']}`" if "source" in item else item.get("regulation", "")
-        quote = f": “{item['quote']}”" if item.get("quote") else ""
-        lines.append(f"- Evidence: {source}{quote}")
+        lines.append(f"- Evidence: {evidence_text(item, '“', '”')}")
     if r.evidence:
         lines.append("")
     lines += [f"**Fix:** {r.remediation}", ""]

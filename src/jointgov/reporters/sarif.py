@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from jointgov import __version__
 from jointgov.model import Finding, WaiverInfo
 from jointgov.reporters.report import Report, RuleInfo
+from jointgov.reporters.sources import evidence_text
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -27,17 +28,9 @@ LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def _evidence_lines(rule: RuleInfo, markdown: bool) -> list[str]:
-    """One line per evidence item: its source file or regulation, and its quote."""
-    lines = []
-    for item in rule.evidence:
-        source = item.get("source") or item.get("regulation", "")
-        quote = item.get("quote", "")
-        if markdown:
-            where = f"`{source}`" if item.get("source") else source
-            lines.append(f"- {where}: \u201c{quote}\u201d" if quote else f"- {where}")
-        else:
-            lines.append(f"- {source}: \"{quote}\"" if quote else f"- {source}")
-    return lines
+    """One line per evidence item: its full citation (jointgov.reporters.sources), and its quote."""
+    quotes = ("\u201c", "\u201d") if markdown else ('"', '"')
+    return [f"- {evidence_text(item, *quotes)}" for item in rule.evidence]
 
 
 def rule_help(rule: RuleInfo) -> dict[str, str]:

@@ -21,6 +21,7 @@ import jinja2
 from jointgov import __version__
 from jointgov.model import AREAS, NOT_APPLICABLE, SEVERITIES, SEVERITY_RANK, Finding, Waived
 from jointgov.reporters.report import Report, RuleInfo
+from jointgov.reporters.sources import cite
 
 if TYPE_CHECKING:
     from jointgov.simulation.results import Run, ScenarioResult, Step
@@ -165,8 +166,8 @@ def agreements(report: Report) -> list[Agreement]:
 
 
 def source(item: dict[str, str]) -> str:
-    """Where an evidence item comes from: the seed file's name, or the regulation."""
-    return item.get("source") or item.get("regulation") or ""
+    """Where an evidence item comes from, cited in full from the source list (jointgov.reporters.sources)."""
+    return cite(item)
 
 
 class _Escaped(str):

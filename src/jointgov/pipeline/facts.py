@@ -62,6 +62,7 @@ DERIVED: dict[str, str] = {
     "member.joint_body": "the member sits on a joint body",
     "outcome.agreed_by_all": "agreed_by holds every active party",
     "trigger.decided_by_all": "decided_by holds every active party",
+    "trigger.has_response": "response is given and not unknown",
     "clauses.missing": "the required clauses that are absent",
 }
 
@@ -247,7 +248,8 @@ def _agreeing(data: dict[str, Any], active: set[str]) -> Iterator[Fact]:
     for ptr, trigger in _items(data, "triggers"):
         yield put({"type": "trigger", "ptr": ptr}, event=trigger.get("event"),
                    decided_by=as_list(trigger.get("decided_by")), within_days=trigger.get("within_days"),
-                   route=trigger.get("route"), decided_by_all=_covers_all(as_list(trigger.get("decided_by")), active))
+                   route=trigger.get("route"), decided_by_all=_covers_all(as_list(trigger.get("decided_by")), active),
+                   has_response=_known(trigger.get("response")))
         yield from _assents(ptr, ptr, "trigger", trigger.get("decided_by"), None)
 
 

@@ -163,7 +163,7 @@ def strength(row: Row | None, value: Any) -> float:
     kind = row.compare if row else ""
     if kind in ("higher", "lower"):
         number = isinstance(value, int | float) and not isinstance(value, bool)
-        return (value if kind == "higher" else -value) if number else float("-inf")
+        return float(value if kind == "higher" else -value) if number else float("-inf")
     if kind == "earlier":
         try:
             return -_dt.date.fromisoformat(str(value)).toordinal()

@@ -58,7 +58,7 @@ def generate(name: str) -> str:
     schema = json.loads(resources.files("jointgov").joinpath(f"schemas/{name}").read_text("utf-8"))
     schema = copy.deepcopy(schema)
     schema["$schema"] = "http://json-schema.org/draft-07/schema#"  # the keywords we use mean the same there
-    code = fastjsonschema.compile_to_code(schema, formats={"date": r"^\d{4}-\d{2}-\d{2}$"})
+    code = str(fastjsonschema.compile_to_code(schema, formats={"date": r"^\d{4}-\d{2}-\d{2}$"}))
     imported = "from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException\n"
     assert imported in code, "fastjsonschema changed its generated imports"
     code = code.replace(imported, _EXCEPTIONS)  # no run-time dependency on fastjsonschema (and 10 ms saved)

@@ -73,7 +73,7 @@ class ScenarioResult:
     def worst(self) -> Run | None:
         """The run that decided the verdict: the worst, and of those the longest path (for a scenario resolved
         jointly, the run that sets the worst-case days); the first in subject order on a tie."""
-        return max(self.runs, key=lambda r: (RANK[r.verdict], r.days), default=None)
+        return max(self.runs, key=_severity) if self.runs else None
 
     @property
     def days(self) -> int | None:
@@ -100,3 +100,8 @@ class FileSimulation:
     def verdicts(self) -> list[str]:
         """The verdicts of the scenarios that applied."""
         return [r.verdict for r in self.results if r.verdict != NOT_APPLICABLE]
+
+
+def _severity(run: Run) -> tuple[int, int]:
+    """How bad a run is: its verdict's rank, then its days (the longer path is the worse case)."""
+    return RANK[run.verdict], run.days

@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("jointgov.__main__",),
 )
 PIPELINE = ("scalars", "locate", "load", "_fast_agreement", "_fast_registry", "_fast_rule", "_fast_scenario",
-            "fastschema", "validate", "blanks", "facts",
+            "fastschema", "validate", "values", "blanks", "succession", "governance", "facts",
             "compiler", "catalogue", "engine", "firings", "waivers", "checker")
 """The pipeline's modules in reading order: each imports only from those before it."""
 

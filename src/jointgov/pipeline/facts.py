@@ -20,6 +20,9 @@ from fractions import Fraction
 from typing import Any
 
 from jointgov.pipeline.blanks import placeholders
+from jointgov.pipeline.governance import governance
+from jointgov.pipeline.succession import StandIn
+from jointgov.pipeline.values import as_list, covers_all, day, items, known, put
 
 Fact = dict[str, Any]
 
@@ -67,41 +70,6 @@ DERIVED: dict[str, str] = {
 }
 
 
-def day(value: Any) -> int | None:
-    """A ``YYYY-MM-DD`` text as a day number, or None for anything else (absent, unknown, invalid)."""
-    if isinstance(value, str) and len(value) == 10:
-        try:
-            return _dt.date.fromisoformat(value).toordinal()
-        except ValueError:
-            return None
-    return None
-
-
-def _known(value: Any) -> bool:
-    return value is not None and value != "unknown" and value != [] and value != ""
-
-
-def put(fact: Fact, **fields: Any) -> Fact:
-    """*fact* with the given fields added, leaving out absent values (None) and empty lists."""
-    for name, value in fields.items():
-        if value is not None and value != []:
-            fact[name] = value
-    return fact
-
-
-def as_list(value: Any) -> list[Any]:
-    """A list as it is; one value as a list of one; nothing as an empty list."""
-    if isinstance(value, list):
-        return value
-    return [value] if value is not None else []
-
-
-def _items(data: dict[str, Any], key: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    for i, item in enumerate(as_list(data.get(key))):
-        if isinstance(item, dict):
-            yield f"/{key}/{i}", item
-
-
 def _num(value: Any) -> float | int | None:
     """A number the engine can hold (a float-sized one), else None: absent, unknown or too large."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -118,21 +86,18 @@ def _exact_sum(values: Iterable[Any]) -> Fraction:
                 and (not isinstance(v, float) or math.isfinite(v))), Fraction(0))
 
 
-def _covers_all(names: Iterable[Any], active: set[str]) -> bool:
-    return bool(active) and active <= set(n for n in names if isinstance(n, str))
-
 
 def build(data: dict[str, Any], as_of: _dt.date) -> list[Fact]:
     """All facts of one agreement, in document order, ending with no marker (the engine adds it)."""
     facts: list[Fact] = [{"type": "run", "ptr": "#run", "as_of_day": as_of.toordinal(), "as_of": as_of.isoformat()}]
     agreement = data.get("agreement") if isinstance(data.get("agreement"), dict) else {}
     assert isinstance(agreement, dict)
-    parties = list(_items(data, "parties"))
+    parties = list(items(data, "parties"))
     superseded = {p["id"] for _, p in parties if as_list(p.get("superseded_by"))}
     active = {p["id"] for _, p in parties if p.get("id") not in superseded}
     basis = set(as_list(agreement.get("statutory_basis")))
     jurisdiction = agreement.get("jurisdiction")
-    posts = list(_items(data, "joint_posts"))
+    posts = list(items(data, "joint_posts"))
 
     facts.append(put(
         {"type": "document", "ptr": ""},
@@ -152,20 +117,21 @@ def build(data: dict[str, Any], as_of: _dt.date) -> list[Fact]:
         sections=sorted(k for k in data if not k.startswith("x-")),
         **_subject_counts(data, superseded),
     ))
+    stand = StandIn(data)  # a bound successor counts wherever its predecessor is named
     facts.extend(_parties(data, parties, superseded))
-    facts.extend(_agreeing(data, active))
-    facts.extend(_posts(data, posts, active))
-    facts.extend(_money_and_staff(data))
-    facts.extend(_bodies(data, active))
-    facts.extend(_sections(data))
+    facts.extend(_agreeing(data, active, stand))
+    facts.extend(_posts(data, posts, active, stand))
+    facts.extend(_money_and_staff(data, stand, {p.get("id") for _, p in parties}))
+    facts.extend(governance(data, active, stand))
+    facts.extend(_sections(data, stand))
     facts.extend(placeholders(data))
     return facts
 
 
 def _subject_counts(data: dict[str, Any], superseded: set[str]) -> dict[str, int]:
     """How many of each thing some rule is about: a rule whose subject is absent does not apply."""
-    steps = [s for _, r in _items(data, "dispute_routes") for s in as_list(r.get("steps")) if isinstance(s, dict)]
-    bodies = [b for _, b in _items(data, "governance_bodies")]
+    steps = [s for _, r in items(data, "dispute_routes") for s in as_list(r.get("steps")) if isinstance(s, dict)]
+    bodies = [b for _, b in items(data, "governance_bodies")]
     member_parties = [{m.get("party") for m in as_list(b.get("members")) if isinstance(m, dict)} for b in bodies]
     evaluation = (data.get("review") or {}).get("evaluation") if isinstance(data.get("review"), dict) else None
     return {
@@ -174,7 +140,7 @@ def _subject_counts(data: dict[str, Any], superseded: set[str]) -> dict[str, int
         "approvals_count": len(as_list(data.get("approvals"))),
         "lead_providers_count": len(as_list(data.get("lead_providers"))),
         "multi_party_bodies_count": sum(1 for parties in member_parties if len(parties - {None}) > 1),
-        "review_dates_count": sum(1 for _, p in _items(data, "protocols") if "review_on" in p)
+        "review_dates_count": sum(1 for _, p in items(data, "protocols") if "review_on" in p)
         + (1 if isinstance(evaluation, dict) and "due_on" in evaluation else 0),
         "waivers_count": len(as_list(data.get("waivers"))),
     }
@@ -210,24 +176,26 @@ def _parties(data: dict[str, Any], parties: list[tuple[str, dict[str, Any]]], su
             )
 
 
-def _agreeing(data: dict[str, Any], active: set[str]) -> Iterator[Fact]:
+def _agreeing(data: dict[str, Any], active: set[str], stand: StandIn) -> Iterator[Fact]:
     """Protocols, dispute routes and their steps, outcomes, triggers and their assent facts."""
-    for ptr, item in _items(data, "protocols"):
+    for ptr, item in items(data, "protocols"):
         agreed = day(item.get("agreed_on"))
+        agreed_by = stand.expand(as_list(item.get("agreed_by")))
         yield put({"type": "protocol", "ptr": ptr}, id=item.get("id"), title=item.get("title"),
                    kind=item.get("kind"), agreed_on=item.get("agreed_on"), agreed_day=agreed,
-                   agreed_by=as_list(item.get("agreed_by")), review_on=item.get("review_on"),
+                   agreed_by=agreed_by, review_on=item.get("review_on"),
                    review_day=day(item.get("review_on")),
-                   agreed_by_all=agreed is not None and _covers_all(as_list(item.get("agreed_by")), active))
-        yield from _assents(ptr, item.get("id"), "protocol", item.get("agreed_by"), agreed)
-    for ptr, route in _items(data, "dispute_routes"):
+                   agreed_by_all=agreed is not None and covers_all(agreed_by, active))
+        yield from _assents(ptr, item.get("id"), "protocol", item.get("agreed_by"), agreed, stand)
+    for ptr, route in items(data, "dispute_routes"):
         steps = [s for s in as_list(route.get("steps")) if isinstance(s, dict)]
         arbitration = route.get("arbitration") if isinstance(route.get("arbitration"), dict) else {}
         assert isinstance(arbitration, dict)
         agreed = day(route.get("agreed_on"))
         timed = [s.get("within_days") for s in steps if isinstance(s.get("within_days"), int)]
         yield put({"type": "route", "ptr": ptr}, id=route.get("id"), covers=as_list(route.get("covers")),
-                   agreed_on=route.get("agreed_on"), agreed_day=agreed, agreed_by=as_list(route.get("agreed_by")),
+                   agreed_on=route.get("agreed_on"), agreed_day=agreed,
+                   agreed_by=stand.expand(as_list(route.get("agreed_by"))),
                    step_count=len(steps), total_days=sum(timed), all_steps_timed=len(timed) == len(steps),
                    binding_end=bool(steps) and steps[-1].get("outcome") == "binding",
                    has_arbitrator=any(s.get("body") == "arbitrator" for s in steps),
@@ -239,54 +207,66 @@ def _agreeing(data: dict[str, Any], active: set[str]) -> Iterator[Fact]:
                 yield put({"type": "step", "ptr": f"{ptr}/steps/{i}"}, route=route.get("id"), route_ptr=ptr,
                            number=i + 1, body=step.get("body"), within_days=step.get("within_days"),
                            outcome=step.get("outcome"), last=i == len(as_list(route.get("steps"))) - 1)
-        yield from _assents(ptr, route.get("id"), "route", route.get("agreed_by"), agreed)
-    for ptr, outcome in _items(data, "outcomes"):
+        yield from _assents(ptr, route.get("id"), "route", route.get("agreed_by"), agreed, stand)
+    for ptr, outcome in items(data, "outcomes"):
         yield put({"type": "outcome", "ptr": ptr}, indicator=outcome.get("indicator"),
-                   has_baseline=_known(outcome.get("baseline")), has_target=_known(outcome.get("target")),
-                   by_day=day(outcome.get("by")), agreed_by=as_list(outcome.get("agreed_by")),
-                   agreed_by_all=_covers_all(as_list(outcome.get("agreed_by")), active))
-    for ptr, trigger in _items(data, "triggers"):
+                   has_baseline=known(outcome.get("baseline")), has_target=known(outcome.get("target")),
+                   by_day=day(outcome.get("by")), agreed_by=stand.expand(as_list(outcome.get("agreed_by"))),
+                   agreed_by_all=covers_all(stand.expand(as_list(outcome.get("agreed_by"))), active))
+    for ptr, trigger in items(data, "triggers"):
+        decided_by = stand.expand(as_list(trigger.get("decided_by")))
         yield put({"type": "trigger", "ptr": ptr}, event=trigger.get("event"),
-                   decided_by=as_list(trigger.get("decided_by")), within_days=trigger.get("within_days"),
-                   route=trigger.get("route"), decided_by_all=_covers_all(as_list(trigger.get("decided_by")), active),
-                   has_response=_known(trigger.get("response")))
-        yield from _assents(ptr, ptr, "trigger", trigger.get("decided_by"), None)
+                   decided_by=decided_by, within_days=trigger.get("within_days"),
+                   route=trigger.get("route"), decided_by_all=covers_all(decided_by, active),
+                   has_response=known(trigger.get("response")))
+        yield from _assents(ptr, ptr, "trigger", trigger.get("decided_by"), None, stand)
 
 
-def _assents(ptr: str, owner: Any, kind: str, names: Any, agreed: int | None) -> Iterator[Fact]:
+def _assents(ptr: str, owner: Any, kind: str, names: Any, agreed: int | None, stand: StandIn,
+             key: str = "") -> Iterator[Fact]:
+    """One ``assent`` fact per party of a list that agrees or decides, a bound successor in place of the
+    predecessor the list names (at the predecessor's item)."""
+    key = key or ("decided_by" if kind == "trigger" else "agreed_by")
     for i, party in enumerate(as_list(names)):
-        yield put({"type": "assent", "ptr": f"{ptr}/{'decided_by' if kind == 'trigger' else 'agreed_by'}/{i}"},
-                   to=owner, kind=kind, party=party, day=agreed)
+        for who in stand.expand([party]):
+            suffix = "" if who == party else f"#as={who}"
+            yield put({"type": "assent", "ptr": f"{ptr}/{key}/{i}{suffix}"}, to=owner, kind=kind, party=who,
+                      day=agreed, party_as=None if who == party else f"{who}, as successor to {party}")
 
 
-def _posts(data: dict[str, Any], posts: list[tuple[str, dict[str, Any]]], active: set[str]) -> Iterator[Fact]:
-    routes = list(_items(data, "dispute_routes"))
+def _posts(data: dict[str, Any], posts: list[tuple[str, dict[str, Any]]], active: set[str], stand: StandIn
+           ) -> Iterator[Fact]:
+    routes = list(items(data, "dispute_routes"))
     for ptr, post in posts:
         roles = [r for r in as_list(post.get("roles")) if isinstance(r, dict)]
-        post_parties = sorted({str(r["party"]) for r in roles if isinstance(r.get("party"), str)})
+        post_parties = sorted(str(p) for p in stand.expand(r["party"] for r in roles
+                                                            if isinstance(r.get("party"), str)))
         shares = [_num(r.get("time_share")) for r in roles]
         removal = post.get("removal") if isinstance(post.get("removal"), dict) else None
         total = sum(s for s in shares if s is not None)
         appointed = day(post.get("appointed_on"))
+        employer, employer_as = stand.one(post.get("employer"))
         yield put(
-            {"type": "post", "ptr": ptr}, id=post.get("id"), title=post.get("title"), employer=post.get("employer"),
+            {"type": "post", "ptr": ptr}, id=post.get("id"), title=post.get("title"), employer=employer,
+            employer_as=employer_as,
             instrument=post.get("instrument"), protocol=post.get("protocol"), appointed_on=post.get("appointed_on"),
             appointed_day=appointed, appraisal=post.get("appraisal"), has_removal=removal is not None,
             removal_requires=as_list((removal or {}).get("requires")),
-            removal_decided_by=as_list((removal or {}).get("decided_by")),
-            concerns_route=post.get("concerns_route"), has_continuity=_known(post.get("continuity")),
+            removal_decided_by=stand.expand(as_list((removal or {}).get("decided_by"))),
+            concerns_route=post.get("concerns_route"), has_continuity=known(post.get("continuity")),
             holder=post.get("holder") if isinstance(post.get("holder"), str) and post["holder"].strip() else None,
             parties=post_parties, party_count=len(post_parties), share_total=total if shares else None,
             shares_add_up=bool(shares) and None not in shares and abs(total - 100) <= 0.01,
         )
         for i, role in enumerate(as_list(post.get("roles"))):
             if isinstance(role, dict):
+                party, party_as = stand.one(role.get("party"))
                 yield put({"type": "role", "ptr": f"{ptr}/roles/{i}"}, post=post.get("id"), post_ptr=ptr,
-                           party=role.get("party"), role=role.get("role"), time_share=_num(role.get("time_share")),
-                           reports_to=role.get("reports_to") if _known(role.get("reports_to")) else None)
-        for i, party in enumerate(as_list((removal or {}).get("decided_by"))):
-            yield {"type": "assent", "ptr": f"{ptr}/removal/decided_by/{i}", "to": post.get("id"),
-                   "kind": "removal", "party": party}
+                           party=party, party_as=party_as, role=role.get("role"),
+                           time_share=_num(role.get("time_share")),
+                           reports_to=role.get("reports_to") if known(role.get("reports_to")) else None)
+        yield from _assents(f"{ptr}/removal", post.get("id"), "removal", (removal or {}).get("decided_by"), None,
+                            stand, "decided_by")
         for route_ptr, route in routes:
             steps = [s for s in as_list(route.get("steps")) if isinstance(s, dict)]
             covers = set(as_list(route.get("covers")))
@@ -294,18 +274,20 @@ def _posts(data: dict[str, Any], posts: list[tuple[str, dict[str, Any]]], active
                        route=route.get("id"), covers_post=bool(covers & {"any", "joint-post"}),
                        binding_end=bool(steps) and steps[-1].get("outcome") == "binding",
                        agreed_by_post_parties=bool(post_parties) and set(post_parties) <= set(
-                           as_list(route.get("agreed_by"))),
+                           stand.expand(as_list(route.get("agreed_by")))),
                        agreed_day=day(route.get("agreed_on")))
 
 
-def _money_and_staff(data: dict[str, Any]) -> Iterator[Fact]:
-    for ptr, item in _items(data, "secondments"):
+def _money_and_staff(data: dict[str, Any], stand: StandIn, party_ids: set[Any]) -> Iterator[Fact]:
+    for ptr, item in items(data, "secondments"):
+        fields = {key: stand.one(item.get(key)) for key in ("employer", "host", "day_to_day_manager",
+                                                            "professional_line")}
         yield put({"type": "secondment", "ptr": ptr}, id=item.get("id"), staff=item.get("staff"),
-                   employer=item.get("employer"), host=item.get("host"), terms=item.get("terms"),
-                   day_to_day_manager=item.get("day_to_day_manager"), professional_line=item.get("professional_line"),
-                   consulted_on=item.get("consulted_on"), consulted_day=day(item.get("consulted_on")),
-                   has_on_return=_known(item.get("on_return")))
-    for ptr, pool in _items(data, "pooled_budgets"):
+                   terms=item.get("terms"), consulted_on=item.get("consulted_on"),
+                   consulted_day=day(item.get("consulted_on")), has_on_return=known(item.get("on_return")),
+                   **{key: who for key, (who, _) in fields.items()},
+                   **{f"{key}_as": said for key, (_, said) in fields.items()})
+    for ptr, pool in items(data, "pooled_budgets"):
         contributions = [c for c in as_list(pool.get("contributions")) if isinstance(c, dict)]
         total = _num(pool.get("total"))
         exact = _exact_sum(c.get("amount") for c in contributions)
@@ -313,70 +295,24 @@ def _money_and_staff(data: dict[str, Any]) -> Iterator[Fact]:
         summed = _num(int(exact) if whole else float(exact)) if abs(exact) < 1e300 else None
         risk = pool.get("risk_share") if isinstance(pool.get("risk_share"), dict) else {}
         assert isinstance(risk, dict)
-        yield put({"type": "budget", "ptr": ptr}, id=pool.get("id"), host=pool.get("host"),
+        (host, host_as), (over, over_as), (under, under_as) = (
+            stand.one(pool.get("host")), stand.one(risk.get("overspend")), stand.one(risk.get("underspend")))
+        yield put({"type": "budget", "ptr": ptr}, id=pool.get("id"), host=host, host_as=host_as,
                    manager=pool.get("manager"), currency=pool.get("currency", "GBP"), total=total,
                    contributions_count=len(contributions), contributions_sum=summed,
                    balanced=total is not None and bool(contributions)
                    and abs(exact - Fraction(total)) <= Fraction(5, 1000),
-                   overspend=risk.get("overspend"), underspend=risk.get("underspend"),
-                   reporting=pool.get("reporting"), has_variation=_known(pool.get("variation")))
+                   overspend=over, overspend_as=over_as, underspend=under, underspend_as=under_as,
+                   reporting=pool.get("reporting"), has_variation=known(pool.get("variation")))
         for i, item in enumerate(as_list(pool.get("contributions"))):
             if isinstance(item, dict):
+                party, party_as = stand.one(item.get("party"))
                 yield put({"type": "contribution", "ptr": f"{ptr}/contributions/{i}"}, budget=pool.get("id"),
-                           party=item.get("party"), amount=_num(item.get("amount")))
+                           party=party, party_as=party_as, amount=_num(item.get("amount")),
+                           of_a_party=item.get("party") in party_ids)
 
 
-def _bodies(data: dict[str, Any], active: set[str]) -> Iterator[Fact]:
-    for ptr, body in _items(data, "governance_bodies"):
-        members = [m for m in as_list(body.get("members")) if isinstance(m, dict)]
-        member_parties = sorted({str(m["party"]) for m in members if isinstance(m.get("party"), str)})
-        joint = _covers_all(member_parties, active)
-        quorum = body.get("quorum") if isinstance(body.get("quorum"), dict) else {}
-        assert isinstance(quorum, dict)
-        yield put({"type": "body", "ptr": ptr}, id=body.get("id"), name=body.get("name"), kind=body.get("kind"),
-                   member_parties=member_parties, member_party_count=len(member_parties), joint=joint,
-                   quorum_min=quorum.get("min"), per_party=quorum.get("per_party"), decides_by=body.get("decides_by"))
-        for i, member in enumerate(as_list(body.get("members"))):
-            if isinstance(member, dict):
-                yield put({"type": "member", "ptr": f"{ptr}/members/{i}"}, body=body.get("id"),
-                           party=member.get("party"), role=member.get("role"), count=member.get("count"),
-                           elected=member.get("elected") is True, joint_body=joint)
-        yield from _seats(ptr, body, members, quorum)
-    for ptr, lead in _items(data, "lead_providers"):
-        yield put({"type": "lead_provider", "ptr": ptr}, service=lead.get("service"), provider=lead.get("provider"),
-                   commissioned_by=lead.get("commissioned_by"))
-    for ptr, item in _items(data, "approvals"):
-        yield put({"type": "approval", "ptr": ptr}, by=item.get("by"), kind=item.get("kind"),
-                   date=item.get("date"), day=day(item.get("date")))
-    for ptr, item in _items(data, "consultations"):
-        yield put({"type": "consultation", "ptr": ptr}, consulted=item.get("with"), date=item.get("date"),
-                   day=day(item.get("date")), about=item.get("about"))
-
-
-def _seats(ptr: str, body: dict[str, Any], members: list[dict[str, Any]], quorum: dict[str, Any]
-           ) -> Iterator[Fact]:
-    """One ``body_party`` fact per party with members on the body: its seats (a member entry without a
-    ``count`` is one member), and whether it can block the quorum by staying away, make the quorum on its
-    own, or outvote the others."""
-    def count(member: dict[str, Any]) -> int:
-        value = member.get("count")
-        return value if isinstance(value, int) and not isinstance(value, bool) else 1
-
-    total = sum(count(m) for m in members)
-    per_party, minimum = quorum.get("per_party"), quorum.get("min")
-    each_side = isinstance(per_party, int) and not isinstance(per_party, bool) and per_party >= 1
-    limit = minimum if isinstance(minimum, int) and not isinstance(minimum, bool) else None
-    for party in sorted({str(m["party"]) for m in members if isinstance(m.get("party"), str)}):
-        seats = sum(count(m) for m in members if m.get("party") == party)
-        others = total - seats
-        yield put({"type": "body_party", "ptr": f"{ptr}#party={party}"}, body=body.get("id"), party=party,
-                  seats=seats, other_seats=others, per_party=per_party, quorum_min=minimum,
-                  can_block=each_side or (limit is not None and others < limit),
-                  quorate_alone=not each_side and (limit is None or seats >= limit),
-                  majority=seats > others)
-
-
-def _sections(data: dict[str, Any]) -> Iterator[Fact]:
+def _sections(data: dict[str, Any], stand: StandIn) -> Iterator[Fact]:
     """The single mappings: successors, review, exit, communication, clauses, waivers."""
     def mapping(key: str) -> dict[str, Any] | None:
         value = data.get(key)
@@ -392,17 +328,17 @@ def _sections(data: dict[str, Any]) -> Iterator[Fact]:
                    due_on=(evaluation or {}).get("due_on"), due_day=day((evaluation or {}).get("due_on")))
     if (exit_ := mapping("exit")) is not None:
         yield put({"type": "exit", "ptr": "/exit"}, notice_days=exit_.get("notice_days"),
-                   requires=as_list(exit_.get("requires")), has_staff_plan=_known(exit_.get("staff_plan")),
-                   has_assets_liabilities=_known(exit_.get("assets_liabilities")))
+                   requires=as_list(exit_.get("requires")), has_staff_plan=known(exit_.get("staff_plan")),
+                   has_assets_liabilities=known(exit_.get("assets_liabilities")))
     if (comms := mapping("communication")) is not None:
-        yield put({"type": "communication", "ptr": "/communication"}, owner=comms.get("owner"),
+        yield put({"type": "communication", "ptr": "/communication"}, owner=stand.one(comms.get("owner"))[0],
                    crisis_protocol=comms.get("crisis_protocol"), joint_statements=comms.get("joint_statements"))
     clauses = mapping("clauses")
-    present = sorted(k for k, v in (clauses or {}).items() if _known(v))
+    present = sorted(k for k, v in (clauses or {}).items() if known(v))
     missing = [c for c in REQUIRED_CLAUSES if c not in present]
     yield put({"type": "clauses", "ptr": "/clauses"}, present=present, missing=missing,
                missing_text=", ".join(c.replace("_", " ") for c in missing) or None, complete=not missing)
-    for ptr, waiver in _items(data, "waivers"):
+    for ptr, waiver in items(data, "waivers"):
         yield put({"type": "waiver", "ptr": ptr}, rule=waiver.get("rule"), target=waiver.get("target"),
-                   has_reason=_known(waiver.get("reason")), approved_by=waiver.get("approved_by"),
+                   has_reason=known(waiver.get("reason")), approved_by=waiver.get("approved_by"),
                    expires_on=waiver.get("expires_on"), expires_day=day(waiver.get("expires_on")))

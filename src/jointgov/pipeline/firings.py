@@ -32,7 +32,9 @@ def render(template: str, bound: Bound, params: dict[str, Any]) -> str:
     """A message template with ``{alias.field}`` and ``{param.name}`` filled in (absent: "(not given)")."""
     def sub(match: re.Match[str]) -> str:
         alias, name = match.groups()
-        value = params.get(name) if alias == "param" else bound.get(alias, {}).get(name)
+        fact = bound.get(alias, {})
+        # a bound successor standing in for the party the agreement names is said as such (``*_as``)
+        value = params.get(name) if alias == "param" else fact.get(f"{name}_as") or fact.get(name)
         if value is None:
             return "(not given)"
         if isinstance(value, list):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jointgov.pipeline.checker import Document
-from jointgov.pipeline.facts import as_list, put
+from jointgov.pipeline.values import as_list, put
 from jointgov.repository.register import Registry, abolished_day
 
 Fact = dict[str, Any]

@@ -18,8 +18,8 @@ from typing import Any
 
 from jointgov.files import read_bounded
 from jointgov.model import Limits, Problem
-from jointgov.pipeline.facts import day
 from jointgov.pipeline.load import parse_bytes
+from jointgov.pipeline.values import day
 
 
 @dataclass(frozen=True)

@@ -64,9 +64,9 @@ def test_unilateral_removal_weakens_and_introduces_jg104(barking: tuple[str, str
     code, out, err = invoke(old, new, *AS_OF, "--fail-on-weakening")
     assert (code, err) == (1, "")
     assert out.splitlines() == [
-        f"{new}:158:7: {DECIDED_BY}",
-        f"{new}:160:7: {REQUIRES}",
-        f"{new}:158:7: introduced: error {JG104}",
+        f"{new}:159:7: {DECIDED_BY}",
+        f"{new}:161:7: {REQUIRES}",
+        f"{new}:159:7: introduced: error {JG104}",
         "1 agreement compared: 2 weakenings, 0 strengthenings, 0 other changes; 1 finding introduced, 0 resolved",
     ]
     assert invoke(old, new, *AS_OF)[0] == 0  # without --fail-on-weakening
@@ -81,14 +81,14 @@ def test_unilateral_removal_as_json(barking: tuple[str, str]) -> None:
                             "errors", "summary"]
     assert report["files"] == [{"path": new, "old": old, "status": "changed"}]
     assert report["changes"][0] == {
-        "path": new, "line": 158, "column": 7, "pointer": "/joint_posts/0/removal/decided_by", "item": "ce-dss",
+        "path": new, "line": 159, "column": 7, "pointer": "/joint_posts/0/removal/decided_by", "item": "ce-dss",
         "field": "removal decided_by", "old": ["lbbd", "nel-icb"], "new": ["lbbd"], "effect": "weakens",
         "explanation": "one party (lbbd) can now withdraw the post holder alone"}
     assert [(c["effect"], c["field"], c["line"], c["column"], c["old"], c["new"]) for c in report["changes"]][1] == (
-        "weakens", "removal requires", 160, 7, ["joint-review", "dispute-route", "notice"], ["notice"])
+        "weakens", "removal requires", 161, 7, ["joint-review", "dispute-route", "notice"], ["notice"])
     assert [(f["rule_id"], f["path"], f["line"], f["column"], f["pointer"], f["waived"])
             for f in report["findings_introduced"]] == [
-        ("JG104", new, 158, 7, "/joint_posts/0/removal/decided_by", False)]
+        ("JG104", new, 159, 7, "/joint_posts/0/removal/decided_by", False)]
     assert report["findings_resolved"] == [] and report["errors"] == []
     assert report["summary"] == {"files": 1, "weakens": 2, "strengthens": 0, "changes": 0, "findings_introduced": 1,
                                  "findings_resolved": 0, "errors": 0}
@@ -99,11 +99,11 @@ def test_the_reverse_edit_strengthens_and_resolves_at_the_old_location(barking: 
     code, out, _ = invoke(new, old, *AS_OF, "--fail-on-weakening")
     assert code == 0
     assert out.splitlines() == [
-        f"{old}:158:7: strengthens: ce-dss: removal decided_by [lbbd] → [lbbd, nel-icb]: nel-icb must now also agree "
+        f"{old}:159:7: strengthens: ce-dss: removal decided_by [lbbd] → [lbbd, nel-icb]: nel-icb must now also agree "
         "to withdraw the post holder",
-        f"{old}:161:7: strengthens: ce-dss: removal requires [notice] → [joint-review, dispute-route, notice]: more "
+        f"{old}:162:7: strengthens: ce-dss: removal requires [notice] → [joint-review, dispute-route, notice]: more "
         "preconditions before the post holder is withdrawn: joint-review, dispute-route now required",
-        f"{new}:158:7: resolved: error {JG104}",
+        f"{new}:159:7: resolved: error {JG104}",
         "1 agreement compared: 0 weakenings, 2 strengthenings, 0 other changes; 0 findings introduced, 1 resolved",
     ]
 
@@ -168,9 +168,9 @@ def test_reordered_routes_and_posts(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("old_id", "new_id", "line", "column"), [
-    ("partnership-route", "joint-route", 199, 9),
-    ("jp-protocol", "post-protocol", 173, 9),
-    ("lbbd", "council", 68, 9),  # a party: referred to in roles, decided_by, agreed_by, members, triggers ...
+    ("partnership-route", "joint-route", 200, 9),
+    ("jp-protocol", "post-protocol", 174, 9),
+    ("lbbd", "council", 69, 9),  # a party: referred to in roles, decided_by, agreed_by, members, triggers ...
 ])
 def test_renamed_id_is_one_change(old_id: str, new_id: str, line: int, column: int, tmp_path: Path) -> None:
     renamed = tmp_path / "renamed.yaml"  # the id and every reference to it; prose that names it is left alone
@@ -670,18 +670,18 @@ def test_git_changed_new_and_removed_agreements(repo: Path) -> None:
     assert code == 1
     assert out.splitlines() == [
         NEW_BARNSLEY,
-        f"protocols/bd.yaml:158:7: {DECIDED_BY}",
-        f"protocols/bd.yaml:160:7: {REQUIRES}",
+        f"protocols/bd.yaml:159:7: {DECIDED_BY}",
+        f"protocols/bd.yaml:161:7: {REQUIRES}",
         "protocols/glasgow.yaml: weakens: glasgow-joint-board: removed: the agreement is removed: none of its clauses "
         "binds the parties any more",
         # the Barnsley example is an agreement of 2003: added today, it has expired and its reviews are overdue
         "protocols/barnsley.yaml:45:15: introduced: error JG307 agreement-expired: the agreement is marked in-force "
         "but expired on 2006-03-31 (checked as of 2026-11-23)",
-        "protocols/barnsley.yaml:90:16: introduced: warning JG609 review-overdue: protocol 'comms-protocol' was due "
+        "protocols/barnsley.yaml:91:16: introduced: warning JG609 review-overdue: protocol 'comms-protocol' was due "
         "for review on 2004-03-31, before 2026-11-23: hold the review and set a new review_on",
-        "protocols/barnsley.yaml:300:13: introduced: warning JG609 review-overdue: the evaluation "
+        "protocols/barnsley.yaml:304:13: introduced: warning JG609 review-overdue: the evaluation "
         "(review.evaluation.due_on) was due on 2004-03-31, before 2026-11-23: record it and set the next due_on",
-        f"protocols/bd.yaml:158:7: introduced: error {JG104}",
+        f"protocols/bd.yaml:159:7: introduced: error {JG104}",
         "3 agreements compared: 3 weakenings, 0 strengthenings, 1 other change; 4 findings introduced, 0 resolved",
     ]
 
@@ -699,7 +699,7 @@ def test_git_new_agreement_introduces_its_findings(repo: Path) -> None:
     checked = CliRunner().invoke(main, ["check", "protocols/bd-2001.yaml", *AS_OF, "--format", "json"])
     assert [(f["rule_id"], f["line"], f["column"]) for f in report["findings_introduced"]] == [
         (f["rule_id"], f["line"], f["column"]) for f in json.loads(checked.stdout)["findings"]]
-    assert len(report["findings_introduced"]) == 34 and report["findings_resolved"] == []
+    assert len(report["findings_introduced"]) == 36 and report["findings_resolved"] == []
 
 
 def test_git_paths_limit_the_comparison(repo: Path) -> None:
@@ -709,7 +709,7 @@ def test_git_paths_limit_the_comparison(repo: Path) -> None:
     assert invoke("--git", "HEAD", "protocols/glasgow.yaml", *AS_OF, "--fail-on-weakening")[:2] == (
         0, "no changed agreement to compare\n")
     os.chdir(repo / "protocols")  # paths are shown relative to the working directory
-    assert invoke("--git", "HEAD", "bd.yaml", *AS_OF)[1].splitlines()[0] == f"bd.yaml:158:7: {DECIDED_BY}"
+    assert invoke("--git", "HEAD", "bd.yaml", *AS_OF)[1].splitlines()[0] == f"bd.yaml:159:7: {DECIDED_BY}"
 
 
 def test_git_leaves_out_what_the_configuration_excludes(repo: Path) -> None:
@@ -771,5 +771,5 @@ def test_pre_commit_hook_entry(repo: Path) -> None:
     (repo / "protocols" / "bd.yaml").write_text(unilateral(), encoding="utf-8")
     git("add", "protocols/bd.yaml")
     code, out, _ = invoke(*entry, *AS_OF, "protocols/bd.yaml")
-    assert code == 1 and f"protocols/bd.yaml:158:7: {DECIDED_BY}" in out.splitlines()
+    assert code == 1 and f"protocols/bd.yaml:159:7: {DECIDED_BY}" in out.splitlines()
     assert invoke(*entry, *AS_OF, "protocols/glasgow.yaml")[:2] == (0, "no changed agreement to compare\n")

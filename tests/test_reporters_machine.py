@@ -294,7 +294,7 @@ def test_github_annotates_findings_and_notes_waivers(waived_dir: Path, tmp_path:
     assert note.startswith(f"::notice file=agreement.yaml,line={waived[0]['line']},col={waived[0]['column']},"
                            "title=waived JG607 standard-clauses::")
     assert "[waived: approved by " in note
-    assert lines[-1].startswith("::notice::jointgov: 3 errors, 5 warnings in 1 file; 1 waived (jointgov ")
+    assert lines[-1].startswith("::notice::jointgov: 3 errors, 4 warnings in 1 file; 1 waived (jointgov ")
     report = Report(as_of=AS_OF, root=str(tmp_path), catalogue_digest="abcdef0123456789", findings=[
         Finding(str(tmp_path / "x.yaml"), 2, 3, "JG999", "fine", "note-rule", "info")])
     out = io.StringIO()

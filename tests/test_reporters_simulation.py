@@ -232,7 +232,7 @@ def test_text_adds_one_line_per_agreement_and_scenario(simulated: dict[str, str]
     assert [line for line in findings.splitlines()[:-1] if " JG95" not in line] == plain_findings[:-1]
     assert [line.split(": ")[1].split()[1] for line in findings.splitlines() if " JG95" in line] == [
         "JG954", "JG951", "JG954", "JG951", "JG954", "JG952"]
-    assert findings.splitlines()[-1] == "54 errors, 47 warnings in 7 files"
+    assert findings.splitlines()[-1] == "57 errors, 47 warnings in 7 files"
     block = stress.splitlines()
     assert len(block) == len(AGREEMENTS) * len(SCENARIOS) + 1
     assert ("protocols/barking-dagenham-2001.yaml: rating-downgrade: unilateral (no joint decision) at 118:5 "

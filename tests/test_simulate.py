@@ -580,7 +580,7 @@ def test_cli_json_output(tmp_path: Path) -> None:
         ("scope-change", "resolved-jointly", 154), ("key-person-departure", "resolved-jointly", 112),
         ("overspend", "resolved-jointly", 98), ("party-withdrawal", "resolved-jointly", 463)]
     step = scenarios[0]["runs"][0]["steps"][-1]
-    assert (step["line"], step["column"], step["elapsed"], step["verdict"]) == (213, 9, 126, "resolved-jointly")
+    assert (step["line"], step["column"], step["elapsed"], step["verdict"]) == (214, 9, 126, "resolved-jointly")
 
 
 def test_cli_invalid_agreement_fails(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ def evidence_of(text: str) -> list[str]:
 
 def test_the_list_holds_the_five_articles_and_the_regulations() -> None:
     sources = load()
-    assert [s.id for s in sources.values()] == [*SOURCE_TEXTS, "si-2000-617"]
+    assert [s.id for s in sources.values()] == [*SOURCE_TEXTS, "si-2000-617", "asp-2014-9", "ssi-2014-341"]
     assert [s.citation() for s in sources.values()] == [
         "Community Care, announcement of Barking and Dagenham's merged management of health and social care (no "
         'headline; it opens "An exciting and groundbreaking step is due to be taken in Barking and Dagenham"), 2001',
@@ -40,6 +40,8 @@ def test_the_list_holds_the_five_articles_and_the_regulations() -> None:
         'Community Care, "Can we work together?", David Callaghan, 2003',
         'Community Care, "Acute problems of trust", 2003',
         "NHS Bodies and Local Authorities Partnership Arrangements Regulations 2000 (SI 2000/617)",
+        "Public Bodies (Joint Working) (Scotland) Act 2014 (asp 9)",
+        "Public Bodies (Joint Working) (Integration Scheme) (Scotland) Regulations 2014 (SSI 2014/341)",
     ]
 
 
@@ -93,7 +95,10 @@ def test_explain_names_the_article_by_publication_title_and_year() -> None:
 def test_explain_names_the_regulations_in_full_with_no_dangling_colon() -> None:
     assert evidence_of(explain("JG702")) == [
         "  - NHS Bodies and Local Authorities Partnership Arrangements Regulations 2000 (SI 2000/617), reg 7(3) "
-        "(pooled funds) and reg 9(3) (NHS functions exercised by a local authority)"]
+        "(pooled funds) and reg 9(3) (NHS functions exercised by a local authority)",
+        "  - NHS Bodies and Local Authorities Partnership Arrangements Regulations 2000 (SI 2000/617), reg 7(3)(e): "
+        '"the staff, goods, services or accommodation to be provided by the partners in connection with the '
+        'arrangements"']
 
 
 def test_a_user_rule_citing_free_text_is_explained_as_given(tmp_path: Path) -> None:

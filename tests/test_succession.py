@@ -22,14 +22,14 @@ def superseded(reaffirmed_on: str, binding: bool = True) -> str:
     with every clause still naming the old council."""
     text = (PROTOCOLS / "barking-dagenham-remediated.yaml").read_text(encoding="utf-8")
     assert text.count(COUNCIL) == 1
-    new = COUNCIL + """\
+    new = COUNCIL + f"""\
     superseded_by: bd-unitary
     superseded_on: 2026-04-01
   - id: bd-unitary
     name: Barking and Dagenham Unitary Authority
     kind: local-authority
     reaffirmed_on: {reaffirmed_on}
-""".format(reaffirmed_on=reaffirmed_on)
+"""
     text = text.replace(COUNCIL, new)
     if not binding:
         text = text.replace("  binding: true", "  binding: false")

@@ -38,8 +38,11 @@ DERIVED: dict[str, str] = {
     "run.as_of_day": "the run's --as-of date as a day number",
     "document.statutory": "jurisdiction england or wales and a statutory basis of s75, s33 or s31",
     "document.pooling_basis": "the statutory basis includes s75, s33 or s31",
-    "document.*_count": "number of items in aims, functions, services, joint_posts, secondments, ...",
-    "document.has_staff_arrangements": "the agreement has secondments or joint posts",
+    "document.*_count": "number of items in aims, functions, services, joint_posts, secondments, ..., and of "
+                        "arbitrator steps, superseded parties, approvals, lead providers, bodies with members from "
+                        "several parties, review dates, waivers: a rule whose subject is absent does not apply",
+    "document.has_staff_arrangements": "the agreement has joint posts, secondments or integrated provision",
+    "document.ends_before_it_starts": "expires_on is a date before commences_on",
     "party.nhs": "the party's kind is an NHS body",
     "party.active": "the party has not been superseded",
     "succession.*": "one fact per (predecessor, successor) pair, with the reaffirmation window",
@@ -50,6 +53,12 @@ DERIVED: dict[str, str] = {
     "protocol.agreed_by_all": "agreed_on is a date and agreed_by holds every active party",
     "route.binding_end": "the route's last step has outcome binding",
     "route.total_days": "the sum of the steps' within_days",
+    "route.deliberation_days": "the sum of the within_days of the steps before an independent determination "
+                               "(every step but an arbitrator, expert, court or ministers)",
+    "secondment.consulted_after_start": "consulted_on is after starts_on (else the agreement's commences_on)",
+    "contribution.of_a_party": "the contribution names a party of the agreement",
+    "placeholder": "one fact per text still reading TODO (TBC, TBD, FIXME) and per empty decided_by or agreed_by",
+    "*_as": "a bound successor standing in for the predecessor the agreement names: 'icb, as successor to pct'",
     "step.last": "the step is the route's last",
     "post_route.*": "one fact per (joint post, dispute route) pair",
     "post_route.agreed_by_post_parties": "the route's agreed_by holds every party of the post",
@@ -68,6 +77,17 @@ DERIVED: dict[str, str] = {
     "trigger.has_response": "response is given and not unknown",
     "clauses.missing": "the required clauses that are absent",
 }
+
+
+INDEPENDENT = frozenset({"arbitrator", "expert", "court", "ministers"})
+"""Route steps where someone outside the parties determines the dispute: their time is set by their own rules
+and procedure (arbitration rules, a court's timetable), not by the agreement."""
+
+
+def _before(first: Any, second: Any) -> bool | None:
+    """Whether date *first* is before date *second*; None when either is not a known date."""
+    a, b = day(first), day(second)
+    return None if a is None or b is None else a < b
 
 
 def _num(value: Any) -> float | int | None:
@@ -113,7 +133,10 @@ def build(data: dict[str, Any], as_of: _dt.date) -> list[Fact]:
         joint_posts_count=len(posts), secondments_count=len(as_list(data.get("secondments"))),
         pooled_budgets_count=len(as_list(data.get("pooled_budgets"))),
         dispute_routes_count=len(as_list(data.get("dispute_routes"))),
-        has_staff_arrangements=bool(posts) or bool(as_list(data.get("secondments"))),
+        has_staff_arrangements=bool(posts) or bool(as_list(data.get("secondments")))
+        or "integrated-provision" in as_list(agreement.get("arrangements")),
+        has_resources=known(agreement.get("resources")), integration_model=agreement.get("integration_model"),
+        ends_before_it_starts=_before(agreement.get("expires_on"), agreement.get("commences_on")),
         sections=sorted(k for k in data if not k.startswith("x-")),
         **_subject_counts(data, superseded),
     ))
@@ -197,6 +220,8 @@ def _agreeing(data: dict[str, Any], active: set[str], stand: StandIn) -> Iterato
                    agreed_on=route.get("agreed_on"), agreed_day=agreed,
                    agreed_by=stand.expand(as_list(route.get("agreed_by"))),
                    step_count=len(steps), total_days=sum(timed), all_steps_timed=len(timed) == len(steps),
+                   deliberation_days=sum(s["within_days"] for s in steps if isinstance(s.get("within_days"), int)
+                                         and s.get("body") not in INDEPENDENT),
                    binding_end=bool(steps) and steps[-1].get("outcome") == "binding",
                    has_arbitrator=any(s.get("body") == "arbitrator" for s in steps),
                    arbitration_appointed_by=arbitration.get("appointed_by"),
@@ -252,6 +277,7 @@ def _posts(data: dict[str, Any], posts: list[tuple[str, dict[str, Any]]], active
             instrument=post.get("instrument"), protocol=post.get("protocol"), appointed_on=post.get("appointed_on"),
             appointed_day=appointed, appraisal=post.get("appraisal"), has_removal=removal is not None,
             removal_requires=as_list((removal or {}).get("requires")),
+            removal_notice_days=(removal or {}).get("notice_days"),
             removal_decided_by=stand.expand(as_list((removal or {}).get("decided_by"))),
             concerns_route=post.get("concerns_route"), has_continuity=known(post.get("continuity")),
             holder=post.get("holder") if isinstance(post.get("holder"), str) and post["holder"].strip() else None,
@@ -279,12 +305,16 @@ def _posts(data: dict[str, Any], posts: list[tuple[str, dict[str, Any]]], active
 
 
 def _money_and_staff(data: dict[str, Any], stand: StandIn, party_ids: set[Any]) -> Iterator[Fact]:
+    agreement = data.get("agreement") if isinstance(data.get("agreement"), dict) else {}
+    commences = agreement.get("commences_on") if isinstance(agreement, dict) else None
     for ptr, item in items(data, "secondments"):
         fields = {key: stand.one(item.get(key)) for key in ("employer", "host", "day_to_day_manager",
                                                             "professional_line")}
         yield put({"type": "secondment", "ptr": ptr}, id=item.get("id"), staff=item.get("staff"),
                    terms=item.get("terms"), consulted_on=item.get("consulted_on"),
                    consulted_day=day(item.get("consulted_on")), has_on_return=known(item.get("on_return")),
+                   starts_on=item.get("starts_on") or commences, starts_day=day(item.get("starts_on") or commences),
+                   consulted_after_start=_before(item.get("starts_on") or commences, item.get("consulted_on")),
                    **{key: who for key, (who, _) in fields.items()},
                    **{f"{key}_as": said for key, (_, said) in fields.items()})
     for ptr, pool in items(data, "pooled_budgets"):
@@ -303,7 +333,8 @@ def _money_and_staff(data: dict[str, Any], stand: StandIn, party_ids: set[Any]) 
                    balanced=total is not None and bool(contributions)
                    and abs(exact - Fraction(total)) <= Fraction(5, 1000),
                    overspend=over, overspend_as=over_as, underspend=under, underspend_as=under_as,
-                   reporting=pool.get("reporting"), has_variation=known(pool.get("variation")))
+                   reporting=pool.get("reporting"), has_variation=known(pool.get("variation")),
+                   has_audit=known(pool.get("audit")))
         for i, item in enumerate(as_list(pool.get("contributions"))):
             if isinstance(item, dict):
                 party, party_as = stand.one(item.get("party"))

@@ -36,10 +36,12 @@ def governance(data: dict[str, Any], active: set[str], stand: StandIn) -> Iterat
         yield from _seats(ptr, body, members, quorum)
     for ptr, lead in items(data, "lead_providers"):
         provider, provider_as = stand.one(lead.get("provider"))
+        kinds = {p.get("id"): p.get("kind") for _, p in items(data, "parties")}
         yield put({"type": "lead_provider", "ptr": ptr}, service=lead.get("service"), provider=provider,
-                   provider_as=provider_as, commissioned_by=lead.get("commissioned_by"))
+                   provider_as=provider_as, provider_kind=kinds.get(provider),
+                   commissioned_by=lead.get("commissioned_by"), reporting=lead.get("reporting"))
     for ptr, item in items(data, "approvals"):
-        yield put({"type": "approval", "ptr": ptr}, by=item.get("by"), kind=item.get("kind"),
+        yield put({"type": "approval", "ptr": ptr}, by=item.get("by"), kind=item.get("kind"), party=item.get("for"),
                    date=item.get("date"), day=day(item.get("date")))
     for ptr, item in items(data, "consultations"):
         yield put({"type": "consultation", "ptr": ptr}, consulted=item.get("with"), date=item.get("date"),

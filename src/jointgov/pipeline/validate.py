@@ -194,7 +194,7 @@ _KINDS = {
     "parties": "party", "joint_posts": "joint post", "protocols": "protocol", "dispute_routes": "dispute route",
     "secondments": "secondment", "pooled_budgets": "pooled budget", "governance_bodies": "governance body",
 }
-_FIXED_WORDS = frozenset({"any", "joint", "unknown", "mediator", "arbitrator", "expert", "court",
+_FIXED_WORDS = frozenset({"any", "joint", "unknown", "mediator", "arbitrator", "expert", "court", "ministers",
                           "proportional", "host", "by-agreement"})
 
 # (path pattern, kinds of id it may name); "*" is any list index
@@ -223,6 +223,7 @@ REFERENCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("governance_bodies/*/members/*/party", ("parties",)),
     ("governance_bodies/*/chair/party", ("parties",)),
     ("lead_providers/*/provider", ("parties",)),
+    ("approvals/*/for", ("parties",)),
     ("lead_providers/*/commissioned_by", ("governance_bodies",)),
     ("outcomes/*/agreed_by/*", ("parties",)),
     ("triggers/*/decided_by/*", ("parties",)),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 
+from jointgov.commands import explain
 from jointgov.commands.rules_test import run_examples
 from jointgov.pipeline.catalogue import Catalogue, load_catalogue
 from jointgov.reporters.catalogue import rules_markdown
@@ -94,6 +96,21 @@ def test_examples_can_fail(catalogue: Catalogue) -> None:
     broken = type(rule)(**{**rule.__dict__, "examples": {"fail": [example], "pass": rule.examples["pass"]}})
     results = run_examples(catalogue, [broken])
     assert [r.ok for r in results] == [False, True]
+
+
+def test_every_builtin_rule_says_what_it_checks_in_one_sentence(catalogue: Catalogue) -> None:
+    unsaid = [r.id for r in catalogue.rules if not r.checks]
+    assert unsaid == []
+    several = [r.id for r in catalogue.rules if r.checks.rstrip(".").count(". ") or not r.checks.endswith(".")]
+    assert several == []
+
+
+def test_explain_says_what_a_rule_checks_and_shows_a_repository_rules_files() -> None:
+    out = io.StringIO()
+    assert explain.run("JG901", out=out) == 0
+    text = out.getvalue()
+    assert "Checks:\n  Checks that" in text
+    assert "  registry.yaml:\n" in text and "  a.yaml:\n" in text and "  b.yaml:\n" in text
 
 
 def test_docs_rules_md_is_up_to_date(catalogue: Catalogue) -> None:

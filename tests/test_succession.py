@@ -3,8 +3,13 @@ agreement names the predecessor; a successor that has not reaffirmed in time is 
 
 from __future__ import annotations
 
+import io
+import json
+from pathlib import Path
+
 import pytest
 
+from jointgov.commands.check import run
 from jointgov.model import Options
 from jointgov.pipeline.catalogue import Catalogue
 from jointgov.pipeline.checker import Checker
@@ -17,7 +22,7 @@ COUNCIL = """\
 """
 
 
-def superseded(reaffirmed_on: str, binding: bool = True) -> str:
+def superseded(reaffirmed_on: str | None, binding: bool = True) -> str:
     """The remediated agreement (clean today) after the council is replaced by a new authority on 2026-04-01,
     with every clause still naming the old council."""
     text = (PROTOCOLS / "barking-dagenham-remediated.yaml").read_text(encoding="utf-8")
@@ -28,8 +33,7 @@ def superseded(reaffirmed_on: str, binding: bool = True) -> str:
   - id: bd-unitary
     name: Barking and Dagenham Unitary Authority
     kind: local-authority
-    reaffirmed_on: {reaffirmed_on}
-"""
+""" + (f"    reaffirmed_on: {reaffirmed_on}\n" if reaffirmed_on else "")
     text = text.replace(COUNCIL, new)
     if not binding:
         text = text.replace("  binding: true", "  binding: false")
@@ -116,3 +120,40 @@ outcomes:
     agreed_by: [council, pct]
 """
     assert [f for f in checker.check_bytes(text.encode(), "t.yaml").findings if f.rule_id == "JG604"] == []
+
+
+REGISTER = """\
+registry: 1
+organisations:
+  - id: lbbd
+    name: London Borough of Barking and Dagenham
+    kind: local-authority
+    abolished_on: 2026-03-31
+    successors: [{id: bdua, date: 2026-04-01}]
+  - id: bdua
+    name: Barking and Dagenham Unitary Authority
+    kind: local-authority
+"""
+
+
+@pytest.mark.parametrize(("reaffirmed_on", "expected"), [("2026-05-01", []), ("2026-09-01", ["JG302"]), (None, ["JG302"])])
+def test_the_repository_rules_agree_with_the_agreements_succession(
+        tmp_path: Path, reaffirmed_on: str | None, expected: list[str]) -> None:
+    """The register says the council was abolished and names its successor: an agreement that names that
+    successor (superseded_by) is not JG901's finding; a late reaffirmation is JG302's, once."""
+    (tmp_path / "registry.yaml").write_text(REGISTER, encoding="utf-8")
+    (tmp_path / "a.yaml").write_text(superseded(reaffirmed_on), encoding="utf-8")
+    out = io.StringIO()
+    run([str(tmp_path)], fmt="json", as_of=AS_OF.isoformat(), out=out, select=["JG0,JG3,JG901"])
+    found = [f["rule_id"] for f in json.loads(out.getvalue())["findings"]]
+    assert found == expected
+
+
+def test_an_abolished_party_the_agreement_does_not_follow_is_jg901(tmp_path: Path) -> None:
+    (tmp_path / "registry.yaml").write_text(REGISTER, encoding="utf-8")
+    text = (PROTOCOLS / "barking-dagenham-remediated.yaml").read_text(encoding="utf-8")
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    out = io.StringIO()
+    run([str(tmp_path)], fmt="json", as_of=AS_OF.isoformat(), out=out, select=["JG0,JG3,JG901"])
+    found = [(f["rule_id"], f["line"]) for f in json.loads(out.getvalue())["findings"]]
+    assert found == [("JG901", text.splitlines().index("  - id: lbbd") + 1)]

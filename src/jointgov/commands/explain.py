@@ -19,6 +19,8 @@ def run(key: str, rules_dirs: Sequence[str] = (), out: TextIO | None = None) -> 
     if rule is None:
         raise ConfigError(f"unknown rule '{key}' (see 'jointgov rules')")
     out.write(f"{rule.id} {rule.name} ({rule.severity}, {rule.area})\n{rule.title}\n\n")
+    if rule.checks:
+        out.write(f"Checks:\n  {rule.checks}\n\n")
     out.write(f"Why:\n  {rule.rationale}\n\n")
     if rule.evidence:
         out.write("Evidence:\n")
@@ -30,12 +32,14 @@ def run(key: str, rules_dirs: Sequence[str] = (), out: TextIO | None = None) -> 
     out.write(f"Fix:\n  {rule.remediation}\n")
     if rule.parameters:
         out.write("\nParameters: " + ", ".join(f"{k} = {v}" for k, v in rule.parameters.items()) + "\n")
-    for kind in ("fail", "pass"):
+    from jointgov.reporters.catalogue import example_files, example_heading
+
+    for kind, label in (("fail", "Fails"), ("pass", "Passes")):
         for example in rule.examples.get(kind, []):
-            title = example.get("name", "")
-            where = "".join(f" {line}:{col}" for line, col in example.get("expect", []))
-            label = "Fails" if kind == "fail" else "Passes"
-            out.write(f"\n{label}{': ' + title if title else ''}{(' (fires at' + where + ')') if where else ''}\n")
-            for n, line in enumerate(example["agreement"].rstrip("\n").split("\n"), 1):
-                out.write(f"  {n:>3} | {line}\n")
+            out.write(f"\n{example_heading(label, example)}\n")
+            for name, text in example_files(example):
+                if name:
+                    out.write(f"  {name}:\n")
+                for n, line in enumerate(text.rstrip("\n").split("\n"), 1):
+                    out.write(f"  {n:>3} | {line}\n")
     return EXIT_CLEAN

@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,8 @@ class Rule:
     ``scenario`` (a stress scenario's verdict, found by ``check --simulate``: JG951-JG954)."""
     verdict: str = ""
     """For a rule of level ``scenario``: the verdict it reports."""
+    checks: str = ""
+    """One plain sentence saying what the rule checks (every built-in rule has one)."""
 
     @property
     def locked(self) -> bool:
@@ -74,7 +76,8 @@ def load_rule(path: Path, raw: bytes | None = None) -> Rule:
                           "reports and has no match or scope (the simulation finds it); no other rule has a verdict")
     return Rule(
         id=data["id"], name=data["name"], severity=data["severity"], title=data["title"],
-        area=data.get("area", "other"), rationale=data["rationale"].strip(), remediation=data["remediation"].strip(),
+        area=data.get("area", "other"), rationale=data["rationale"].strip(),
+        checks=" ".join(data.get("checks", "").split()), remediation=data["remediation"].strip(),
         path=str(path), evidence=tuple(data.get("evidence", [])), message=data.get("message", ""),
         at=data.get("at", ""), parameters=dict(data.get("parameters", {})), scope=data.get("scope"),
         match=tuple(data.get("match", [])), examples=dict(data.get("examples", {})),
@@ -188,7 +191,7 @@ def load_catalogue(extra_dirs: Iterable[str | Path] = ()) -> Catalogue:
         files.extend(_rule_files(Path(directory)))
     raws = [path.read_bytes() for path in files]
     digest = hashlib.sha256()  # the catalogue's content, for provenance: independent of where it is installed
-    key = hashlib.sha256(__version__.encode())
+    key = hashlib.sha256(__version__.encode() + b"\0" + ",".join(f.name for f in fields(Rule)).encode())
     for path, raw in zip(files, raws, strict=True):
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
         key.update(str(path.resolve()).encode() + b"\0" + raw + b"\0")

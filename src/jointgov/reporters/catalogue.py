@@ -34,10 +34,28 @@ def rules_markdown(catalogue: Catalogue) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def example_heading(label: str, example: dict[str, Any]) -> str:
+    """'Fails: its name (fires at 14:5, a.yaml:7:5)': an example's label, name and expected spots."""
+    where = ", ".join(":".join(map(str, spot)) for spot in example.get("expect", []))
+    title = example.get("name", "")
+    return label + (f": {title}" if title else "") + (f" (fires at {where})" if where else "")
+
+
+def example_files(example: dict[str, Any]) -> list[tuple[str, str]]:
+    """An example's files as (name, text): one unnamed agreement, or the register and the named agreements of a
+    repository rule's example."""
+    if "agreement" in example:
+        return [("", example["agreement"])]
+    return [*([("registry.yaml", example["registry"])] if example.get("registry") else []),
+            *sorted(example.get("agreements", {}).items())]
+
+
 def _rule(r: Rule) -> list[str]:
     """One rule's section: rationale, evidence, fix, parameters, scope and examples."""
     lines: list[str] = []
-    lines += ["", f"### {r.id} {r.name}", "", f"**{r.severity}** · {r.title}", "", r.rationale, ""]
+    lines += ["", f"### {r.id} {r.name}", "", f"**{r.severity}** · {r.title}", ""]
+    lines += [f"**Checks:** {r.checks}", ""] if r.checks else []
+    lines += [r.rationale, ""]
     for item in r.evidence:
         lines.append(f"- Evidence: {evidence_text(item, '“', '”')}")
     if r.evidence:
@@ -51,14 +69,8 @@ def _rule(r: Rule) -> list[str]:
         lines += ["**Applies when:** " + ", ".join(f"`{k}: {v}`" for k, v in r.scope.items()), ""]
     for kind, label in (("fail", "Fails"), ("pass", "Passes")):
         for example in r.examples.get(kind, []):
-            where = ", ".join(":".join(map(str, spot)) for spot in example.get("expect", []))
-            title = example.get("name", "")
-            head = f"{label}" + (f": {title}" if title else "") + (f" (fires at {where})" if where else "")
-            files = [("", example["agreement"])] if "agreement" in example else [
-                *([("registry.yaml", example["registry"])] if example.get("registry") else []),
-                *sorted(example["agreements"].items())]
-            lines += [f"<details><summary>{head}</summary>", ""]
-            for name, text in files:
+            lines += [f"<details><summary>{example_heading(label, example)}</summary>", ""]
+            for name, text in example_files(example):
                 lines += [f"`{name}`:", ""] if name else []
                 lines += ["```yaml", text.rstrip("\n"), "```", ""]
             lines += ["</details>", ""]

@@ -20,7 +20,7 @@ from jointgov.pipeline.values import as_list, put
 from jointgov.repository.register import Registry, abolished_day
 
 Fact = dict[str, Any]
-KINDS = frozenset({"document", "party", "post", "lead_provider"})
+KINDS = frozenset({"document", "party", "succession", "post", "lead_provider"})
 """The per-agreement facts the repository facts are made from."""
 
 
@@ -146,13 +146,20 @@ def _successions(agreement: Entry, parties: list[Fact], reg: Registry | None) ->
     if reg is None:
         return []
     by_org = {p["org"]: p for p in parties if "org" in p}
+    named = {(f.get("predecessor"), f.get("successor")) for f in agreement.facts if f["type"] == "succession"}
     out = []
     for party in parties:
         org = reg.organisations.get(party.get("org", ""))
         for successor, _ in org.successors if org and party.get("abolished") else ():
             heir = by_org.get(successor, {})
+            reaffirmed = "reaffirmed_on" in heir
+            # A successor the agreement itself names (superseded_by) is the agreement's succession: whether it
+            # is bound (JG301) and reaffirmed in time (JG302) are said there, once; JG901 is for what the
+            # file does not know.
+            bound = heir.get("id") is not None and (party["id"], heir["id"]) in named
             out.append(put({"type": "xsuccession", "file": agreement.path,
                             "ptr": party["ptr"], "uid": f"{agreement.path}#{party['ptr']}#{successor}",
                             "predecessor": party["id"], "successor_org": successor,
-                            "successor_party": heir.get("id"), "reaffirmed": "reaffirmed_on" in heir}))
+                            "successor_party": heir.get("id"), "reaffirmed": reaffirmed, "named": bound,
+                            "answered": reaffirmed or bound}))
     return out

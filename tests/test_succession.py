@@ -27,7 +27,7 @@ def superseded(reaffirmed_on: str | None, binding: bool = True) -> str:
     with every clause still naming the old council."""
     text = (PROTOCOLS / "barking-dagenham-remediated.yaml").read_text(encoding="utf-8")
     assert text.count(COUNCIL) == 1
-    new = COUNCIL + f"""\
+    new = COUNCIL + """\
     superseded_by: bd-unitary
     superseded_on: 2026-04-01
   - id: bd-unitary
@@ -136,7 +136,8 @@ organisations:
 """
 
 
-@pytest.mark.parametrize(("reaffirmed_on", "expected"), [("2026-05-01", []), ("2026-09-01", ["JG302"]), (None, ["JG302"])])
+@pytest.mark.parametrize(("reaffirmed_on", "expected"),
+                         [("2026-05-01", []), ("2026-09-01", ["JG302"]), (None, ["JG302"])])
 def test_the_repository_rules_agree_with_the_agreements_succession(
         tmp_path: Path, reaffirmed_on: str | None, expected: list[str]) -> None:
     """The register says the council was abolished and names its successor: an agreement that names that

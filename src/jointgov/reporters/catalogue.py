@@ -7,6 +7,8 @@ one heading.
 
 from __future__ import annotations
 
+from typing import Any
+
 from jointgov.model import AREAS
 from jointgov.pipeline.catalogue import Catalogue, Rule
 from jointgov.reporters.sources import evidence_text

@@ -404,3 +404,66 @@ def test_without_the_lsp_extra_the_command_says_how_to_install_it(tmp_path: Path
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == ("jointgov: the language server needs the lsp extra (pygls is not installed): "
                            "pip install 'jointgov[lsp]'\n")
+
+
+# ------------------------------------------------------------------ the README's editor set-up, as written
+
+def readme_block(marker: str) -> str:
+    """The fenced block after ``<!-- marker -->`` in README.md."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    after = text.split(f"<!-- {marker} -->\n", 1)[1]
+    return after.split("\n", 1)[1].split("\n```\n", 1)[0]
+
+
+def follow_the_readme(folder: Path, jointgov: list[str]) -> None:
+    """The README's editor set-up, step by step, in the repository of agreements *folder*, with the jointgov
+    command *jointgov*: the schema where the settings say, the settings' server and options, Barking's JG104."""
+    import fnmatch
+    import subprocess
+
+    install = readme_block("editor-install").splitlines()
+    assert install == ["pip install 'jointgov[lsp]'", "jointgov schema > jointgov.schema.json"]
+    schema = subprocess.run([*jointgov, "schema"], capture_output=True, text=True, cwd=folder, check=True).stdout
+    (folder / "jointgov.schema.json").write_text(schema, encoding="utf-8")
+    assert json.loads(schema)["$id"] == "urn:jointgov:schema:agreement:1"
+    settings = json.loads(readme_block("vscode-settings"))
+    [(schema_file, globs)] = settings["yaml.schemas"].items()
+    assert (folder / schema_file).read_text(encoding="utf-8") == schema
+    (folder / "protocols").mkdir()
+    shutil.copy(PROTOCOLS / "barking-dagenham-2001.yaml", folder / "protocols")
+    assert any(fnmatch.fnmatch("protocols/barking-dagenham-2001.yaml", glob) for glob in globs)
+    lua = readme_block("neovim-config")
+    assert f'["{schema_file}"] = {{ "{globs[0]}" }}' in lua
+    assert f"cmd = {{ {', '.join(json.dumps(p) for p in settings['jointgov.command'])} }}" in lua
+    options = settings["jointgov.initializationOptions"]
+    assert "init_options = { " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in options.items()) + " }" in lua
+    command = settings["jointgov.command"]
+    assert command[0] == "jointgov"
+    client = Client([*jointgov, *command[1:]], cwd=folder)
+    try:
+        client.initialize(folder, options)
+        uri = client.open(folder / "protocols" / "barking-dagenham-2001.yaml")
+        assert ("JG104", 118, 5, "error") in located(client.diagnostics(uri, version=1))
+    finally:
+        assert client.close() == 0
+
+
+def test_the_readmes_editor_setup_works_as_written(tmp_path: Path) -> None:
+    follow_the_readme(tmp_path, [sys.executable, "-m", "jointgov"])
+
+
+@pytest.mark.slow
+def test_the_readmes_editor_setup_works_in_a_fresh_environment(tmp_path: Path) -> None:
+    """A new venv, the package installed with its lsp extra (from this source tree, at CI's pins), then the
+    README's steps with the venv's own jointgov command."""
+    import subprocess
+    import venv
+
+    venv.create(tmp_path / "venv", with_pip=True)
+    pip = tmp_path / "venv" / "bin" / "pip"
+    env = dict(os.environ, CPPFLAGS="-DPyEval_CallObject=PyObject_CallObject")
+    subprocess.run([str(pip), "install", "-q", "-c", str(ROOT / "constraints.txt"), f"{ROOT}[lsp]"], check=True,
+                   env=env, timeout=900)
+    folder = tmp_path / "agreements"
+    folder.mkdir()
+    follow_the_readme(folder, [str(tmp_path / "venv" / "bin" / "jointgov")])

@@ -241,7 +241,8 @@ def init(path: str, title: str, force: bool) -> None:
 @main.command()
 @_as_of("Date every open agreement is judged at")
 @_rules_dirs
-@_config
+@click.option("--config", "config_path", metavar="FILE", help="A jointgov.toml or pyproject.toml for every file "
+              "(default: each file's own, found upward from its folder, as check run there finds it).")
 @click.option("--debounce", "debounce_ms", type=click.IntRange(0, 10_000), default=None, metavar="MS",
               help="Check a file once it has stayed unchanged this long (default: 50 ms).")
 def lsp(as_of: str | None, rules_dirs: tuple[str, ...], config_path: str | None, debounce_ms: int | None) -> None:

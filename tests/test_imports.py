@@ -23,6 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("jointgov.pipeline",),
     ("jointgov.repository", "jointgov.simulation", "jointgov.diff"),
     ("jointgov.reporters",),
+    ("jointgov.lsp",),  # the language server: over everything a check uses; only the lsp command imports it
     ("jointgov.commands",),
     ("jointgov.cli",),
     ("jointgov.__main__",),

@@ -15,7 +15,15 @@ import yaml
 from click.testing import CliRunner
 
 from jointgov.cli import main
-from jointgov.commands.init import DEFAULT_TITLE, RESERVED_WORDS, SKELETON_IDS, TOP_LEVEL_KEYS, agreement_id, render
+from jointgov.commands.init import (
+    DEFAULT_TITLE,
+    RESERVED_WORDS,
+    SKELETON_IDS,
+    TOP_LEVEL_KEYS,
+    agreement_id,
+    modeline,
+    render,
+)
 from jointgov.model import Finding
 from jointgov.pipeline.catalogue import Catalogue
 from jointgov.pipeline.validate import agreement_schema
@@ -23,6 +31,11 @@ from tests.conftest import FORM_RULES
 
 AS_OF = ["--as-of", "2026-11-23"]
 RULE_AREAS = ("joint-posts", "disputes", "parties", "money", "staff", "governance", "statutory")
+
+
+def hint(schema: Path) -> str:
+    """What init says when the schema its modeline names is not there yet."""
+    return f"for editors, write the schema its first line names: jointgov schema > {schema}\n"
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -41,7 +54,8 @@ def written(tmp_path: Path) -> Path:
     path = tmp_path / "agreement.yaml"
     code, out, err = invoke("init", str(path))
     assert (code, err) == (0, ""), err
-    assert out == f"wrote {path}\nfill it in, then run: jointgov check {path}\n"
+    schema = tmp_path / "jointgov.schema.json"
+    assert out == f"wrote {path}\nfill it in, then run: jointgov check {path}\n" + hint(schema)
     return path
 
 
@@ -66,7 +80,8 @@ def test_default_path_is_agreement_yaml(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.chdir(tmp_path)
     code, out, _ = invoke("init")
     assert code == 0
-    assert out == "wrote agreement.yaml\nfill it in, then run: jointgov check agreement.yaml\n"
+    assert out == ("wrote agreement.yaml\nfill it in, then run: jointgov check agreement.yaml\n"
+                   + hint(tmp_path.resolve() / "jointgov.schema.json"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["agreement.yaml"]  # no temporary file left behind
 
 
@@ -86,7 +101,7 @@ def test_force_overwrites(written: Path) -> None:
     code, out, _ = invoke("init", str(written), "--force", "--title", "Replaced")
     assert code == 0
     assert out.startswith(f"wrote {written}\n")
-    assert written.read_text(encoding="utf-8") == render("Replaced")
+    assert written.read_text(encoding="utf-8") == modeline(written) + render("Replaced")
     assert yaml.safe_load(written.read_text(encoding="utf-8"))["agreement"]["title"] == "Replaced"
 
 
@@ -150,7 +165,7 @@ def test_a_directory_is_a_usage_error(tmp_path: Path) -> None:
 def test_missing_parent_directories_are_created(tmp_path: Path) -> None:
     path = tmp_path / "protocols" / "new" / "a.yml"
     assert invoke("init", str(path))[0] == 0
-    assert path.read_text(encoding="utf-8") == render()
+    assert path.read_text(encoding="utf-8") == "# yaml-language-server: $schema=jointgov.schema.json\n" + render()
 
 
 @pytest.mark.parametrize(("title", "expected"), [
@@ -178,7 +193,7 @@ def test_real_command_line(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "jointgov", "init", str(path)], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == f"fill it in, then run: jointgov check '{path}'"
+    assert done.stdout.splitlines()[1] == f"fill it in, then run: jointgov check '{path}'"
     checked = subprocess.run([sys.executable, "-m", "jointgov", "check", str(path), *AS_OF], capture_output=True,
                              text=True, timeout=120)
     assert checked.returncode == 1
@@ -223,3 +238,22 @@ def test_an_empty_decided_by_on_a_trigger_fails_at_it(tmp_path: Path) -> None:
         ("JG007", line, column)]
     # said once: JG303 does not report the same blank again (it reports the missing time limits)
     assert [f for f in report["findings"] if f["rule_id"] == "JG303" and "decided_by" in f["message"]] == []
+
+
+def test_the_modeline_names_the_schema_at_the_root_of_the_repository_of_agreements(tmp_path: Path) -> None:
+    """Editors find the format without a hand-written modeline: init's first line names jointgov.schema.json where
+    the configuration is (else the git root), relative to the new file; once it is written, init says nothing more."""
+    (tmp_path / "jointgov.toml").write_text("ignore = []\n")
+    path = tmp_path / "agreements" / "2027" / "new.yaml"
+    code, out, _ = invoke("init", str(path))
+    assert code == 0
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../../jointgov.schema.json"
+    assert out.endswith(hint(tmp_path.resolve() / "jointgov.schema.json"))
+    code, schema, _ = invoke("schema")
+    (tmp_path / "jointgov.schema.json").write_text(schema, encoding="utf-8")
+    assert (path.parent / first.split("=", 1)[1]).resolve() == (tmp_path / "jointgov.schema.json").resolve()
+    code, out, _ = invoke("init", str(tmp_path / "other.yaml"))
+    assert (code, out.splitlines()[-1]) == (0, f"fill it in, then run: jointgov check {tmp_path / 'other.yaml'}")
+    assert (tmp_path / "other.yaml").read_text(encoding="utf-8").splitlines()[0] == (
+        "# yaml-language-server: $schema=jointgov.schema.json")

@@ -40,8 +40,9 @@ def _located(doc: dict[str, object]) -> list[tuple[str, str, int, int]]:
 
 def test_the_test_repository_gives_exactly_the_expected_findings() -> None:
     assert _located(_json(str(REPO))) == [
-        # the health authority of 2001 was abolished in 2002; neither successor reaffirmed; NEL SHA went in 2006
-        ("JG901", "barking-dagenham-2001.yaml", 72, 5),
+        # the health authority of 2001 was abolished in 2002: the agreement names both its successors, and that
+        # neither reaffirmed is JG302's finding in the agreement; NEL SHA went in 2006 and the agreement does not
+        # name NHS London
         ("JG901", "barking-dagenham-2001.yaml", 82, 5),
         # Julia Ross: the 2001 joint post (100) and the intermediate care post (50 + 50)
         ("JG904", "barking-dagenham-2001.yaml", 95, 13),
@@ -62,9 +63,10 @@ def test_messages_say_how_a_party_was_matched() -> None:
     findings = doc["findings"]
     assert isinstance(findings, list)
     first = findings[0]["message"]
-    assert first == ("party 'bdh-ha' (Barking, Dagenham and Havering Health Authority) was abolished on 2002-03-31 "
-                     "according to the register, and no successor in this agreement has reaffirmed the agreement "
-                     "(matched to the register by its exact name: add org: bdh-ha)")
+    assert first == ("party 'nel-sha' (North East London Strategic Health Authority) was abolished on 2006-06-30 "
+                     "according to the register, and this agreement neither names a successor the register gives "
+                     "(superseded_by) nor has one reaffirmed it (matched to the register by its exact name: add "
+                     "org: nel-sha)")
     merged = next(f["message"] for f in findings if f["rule_id"] == "JG903")
     assert merged.count("; ") == 2  # one finding per place: the three other agreements in one message
 

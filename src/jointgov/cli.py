@@ -236,3 +236,21 @@ def init(path: str, title: str, force: bool) -> None:
     from jointgov.commands import init as command
 
     _guarded(lambda: command.run(path, force, title=title))
+
+
+@main.command()
+@_as_of("Date every open agreement is judged at")
+@_rules_dirs
+@click.option("--config", "config_path", metavar="FILE", help="A jointgov.toml or pyproject.toml for every file "
+              "(default: each file's own, found upward from its folder, as check run there finds it).")
+@click.option("--debounce", "debounce_ms", type=click.IntRange(0, 10_000), default=None, metavar="MS",
+              help="Check a file once it has stayed unchanged this long (default: 50 ms).")
+def lsp(as_of: str | None, rules_dirs: tuple[str, ...], config_path: str | None, debounce_ms: int | None) -> None:
+    """Run the language server over stdio, for editors (needs: pip install 'jointgov[lsp]').
+
+    Every finding of check as you type, hover, completion of ids, go to definition, find references and
+    quick fixes. The client's initializationOptions (asOf, rules, config, debounceMs) override these options.
+    """
+    from jointgov.commands import lsp as command
+
+    _guarded(lambda: command.run(as_of, rules_dirs, config_path, debounce_ms))

@@ -112,8 +112,9 @@ def _choice(path: Path, key: str, value: Any, options: tuple[str, ...]) -> str:
     return str(value)
 
 
-def load(explicit: str | None = None) -> Config:
-    """Load *explicit* (``--config``), or the nearest configuration file, or nothing."""
+def load(explicit: str | None = None, start: Path | None = None) -> Config:
+    """Load *explicit* (``--config``), or the nearest configuration file upward from *start* (default: the working
+    directory), or nothing."""
     if explicit:
         path = Path(explicit)
         if not path.is_file():
@@ -123,7 +124,7 @@ def load(explicit: str | None = None) -> Config:
             table = table.get("tool", {}).get("jointgov", {})
         found: tuple[Path, dict[str, Any]] | None = (path, table)
     else:
-        found = find()
+        found = find(start)
     if found is None:
         return Config()
     path, table = found
@@ -214,15 +215,17 @@ class Settings:
 
 def settings(config_path: str | None = None, *, as_of: str | None = None, select: Iterable[str] = (),
              ignore: Iterable[str] = (), rules_dirs: Iterable[str] = (), fmt: str | None = None,
-             fail_on: str | None = None, jobs: int | None = None, baseline: str | None = None) -> Settings:
-    """Load the configuration (*config_path*, else the nearest) and let the command line's values win over it.
+             fail_on: str | None = None, jobs: int | None = None, baseline: str | None = None,
+             start: Path | None = None) -> Settings:
+    """Load the configuration (*config_path*, else the nearest upward from *start*, default the working directory)
+    and let the command line's values win over it.
 
     Used by every command that reads agreements (check, simulate, diff, facts), so that each reads
     the same configuration the same way; what a command has no option for keeps the
     configuration's value (or the default). The rule keys are checked against the catalogue by
     ``jointgov.pipeline.checker.prepare``.
     """
-    config = load(config_path)
+    config = load(config_path, start)
     selected = split_keys(select) or frozenset(config.select)
     options = Options(as_of=parse_date(as_of), select=selected or None,
                       ignore=split_keys(ignore) | frozenset(config.ignore), params=config.parameters,

@@ -4,11 +4,17 @@ The skeleton is ``templates/skeleton.yaml`` (package data) with its title and
 agreement id filled in. It is valid against the format (no JG0xx finding), and
 its placeholders (``unknown``, empty lists, ``TODO`` texts, commented-out keys)
 are chosen so that ``jointgov check`` reports what is left to agree.
+
+Its first line is a modeline for editors (yaml-language-server): the format's JSON Schema is
+``jointgov.schema.json`` at the root of the repository of agreements (the folder of the jointgov
+configuration, else of ``.git``), written there by ``jointgov schema > jointgov.schema.json``; the
+modeline names it relative to the new file.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import sys
@@ -17,10 +23,12 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
-from jointgov.files import write_atomic
+from jointgov.files import repository_root, write_atomic
 from jointgov.model import EXIT_CLEAN, ConfigError
 
 DEFAULT_TITLE = "New partnership agreement"
+SCHEMA_FILE = "jointgov.schema.json"
+"""Where editors find the format's JSON Schema: this file at the root of the repository of agreements."""
 
 TOP_LEVEL_KEYS = (
     "jointgov", "agreement", "parties", "approvals", "consultations", "successors", "joint_posts", "protocols",
@@ -90,6 +98,22 @@ def render(title: str = DEFAULT_TITLE) -> str:
     return text.replace(_TITLE_MARK, yaml_text(title.strip())).replace(_ID_MARK, yaml_text(agreement_id(title)))
 
 
+def schema_home(folder: Path) -> Path:
+    """The root of the repository of agreements that holds *folder*: where its jointgov configuration is, else its
+    ``.git``, else *folder* itself; the schema for editors is ``jointgov.schema.json`` there."""
+    from jointgov.config import find
+
+    found = find(folder)
+    return found[0].parent if found else repository_root(folder)
+
+
+def modeline(target: Path) -> str:
+    """The yaml-language-server modeline for a new agreement at *target*: the schema, relative to the file."""
+    folder = target.resolve().parent
+    relative = os.path.relpath(schema_home(folder) / SCHEMA_FILE, folder)
+    return f"# yaml-language-server: $schema={Path(relative).as_posix()}\n"
+
+
 def run(path: str, force: bool = False, title: str | None = None, out: TextIO | None = None) -> int:
     """Write a new agreement skeleton to *path*: every section of the format, with guidance comments.
 
@@ -106,6 +130,7 @@ def run(path: str, force: bool = False, title: str | None = None, out: TextIO | 
         text = render(DEFAULT_TITLE if title is None else title)
     except ValueError as exc:
         raise ConfigError(f"--title: {exc}") from exc
+    text = modeline(target) + text
     try:
         write_atomic(target, text, overwrite=force)
     except FileExistsError as exc:  # created meanwhile by someone else
@@ -114,4 +139,7 @@ def run(path: str, force: bool = False, title: str | None = None, out: TextIO | 
         raise ConfigError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     out.write(f"wrote {path}\n")
     out.write(f"fill it in, then run: jointgov check {shlex.quote(path)}\n")
+    schema = schema_home(target.resolve().parent) / SCHEMA_FILE
+    if not schema.is_file():
+        out.write(f"for editors, write the schema its first line names: jointgov schema > {shlex.quote(str(schema))}\n")
     return EXIT_CLEAN

@@ -109,7 +109,7 @@ def test_explain_says_what_a_rule_checks_and_shows_a_repository_rules_files() ->
     out = io.StringIO()
     assert explain.run("JG901", out=out) == 0
     text = out.getvalue()
-    assert "Checks:\n  Checks that" in text
+    assert "Checks:\n  Checks, against the organisations register," in text
     assert "  registry.yaml:\n" in text and "  a.yaml:\n" in text and "  b.yaml:\n" in text
 
 

@@ -121,7 +121,8 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
                     root=str(repository_root()), fail_on=run_settings.fail_on)
     simulate = run_settings.simulate if simulate is None else simulate
     report.rules = [RuleInfo(r.id, r.name, checker.severity.get(r.id, r.severity), r.area, r.title, r.rationale,
-                             r.remediation, r.evidence) for r in checker.active if simulate or r.level != "scenario"]
+                             r.remediation, r.evidence, r.checks)
+                    for r in checker.active if simulate or r.level != "scenario"]
     across = bool(registry) or any(os.path.isdir(p) for p in paths)
     repository = _repository_checker(catalogue, checker) if across else None
     file_pass = FilePass(checker, repository, _simulator(options, scenario_dirs) if simulate else None)

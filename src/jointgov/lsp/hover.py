@@ -19,7 +19,7 @@ def explanation(rule: Rule, severity: str | None = None) -> str:
     from jointgov.reporters.sources import evidence_text
 
     parts = [f"**{rule.id} {rule.name}** ({severity or rule.severity}, {rule.area}): {rule.title}",
-             f"**Why.** {rule.rationale}"]
+             *([f"**Checks.** {rule.checks}"] if rule.checks else []), f"**Why.** {rule.rationale}"]
     if rule.evidence:
         parts.append("**Evidence.**\n" + "\n".join(f"- {evidence_text(item)}" for item in rule.evidence))
     parts.append(f"**Fix.** {rule.remediation}")

@@ -33,6 +33,8 @@ class RuleInfo:
     rationale: str
     remediation: str
     evidence: tuple[dict[str, str], ...] = ()
+    checks: str = ""
+    """One plain sentence: what the rule checks."""
 
 
 @dataclass

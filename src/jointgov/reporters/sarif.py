@@ -51,7 +51,7 @@ def _descriptor(rule: RuleInfo) -> dict[str, Any]:
         "id": rule.id,
         "name": rule.name,
         "shortDescription": {"text": rule.title.strip()},
-        "fullDescription": {"text": rule.rationale.strip()},
+        "fullDescription": {"text": rule.checks or rule.rationale.strip()},
         "help": rule_help(rule),
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {"area": rule.area, "tags": [rule.area]},

@@ -79,3 +79,36 @@ waivers:
     code, out = check(str(unbounded), "--simulate", "--format", "json")
     assert code == 0
     assert '"rule_id": "JG953"' in out.split('"waived"')[1]
+
+
+def test_a_scenario_that_reaches_no_verdict_is_still_a_finding(tmp_path: Path) -> None:
+    """A user's scenario whose run ends with no verdict taken is undefined: simulate says so, and check
+    --simulate reports it (at the subject) instead of passing silently."""
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "silent.yaml").write_text("""\
+scenario: silent
+title: Nothing in the agreement answers this
+event: "a post's holder is seconded abroad"
+follows: nothing
+subject: post
+start: first
+stages:
+  first:
+    - when:
+        - post: {id: $sim.post, title: never-a-title}
+      says: "never"
+      clause: post
+      to: end
+    - says: "the holder goes; the agreement says nothing, and the run ends with no verdict"
+      clause: post
+      to: end
+""", encoding="utf-8")
+    source = (PROTOCOLS / "barking-dagenham-remediated.yaml").read_text(encoding="utf-8")
+    (tmp_path / "a.yaml").write_text(source, encoding="utf-8")
+    line = source.splitlines().index("joint_posts:") + 2
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "a.yaml"), "--simulate", "--scenarios",
+                                       str(tmp_path / "scenarios"), "--as-of", "2026-11-23"])
+    assert result.exit_code == 1, result.output
+    found = [text for text in result.stdout.splitlines() if "JG954" in text]
+    assert len(found) == 1 and found[0].startswith(f"{tmp_path / 'a.yaml'}:{line}:5:")
+    assert "stress scenario silent" in found[0] and "no clause of the agreement says what happens next" in found[0]

@@ -47,7 +47,10 @@ DERIVED: dict[str, str] = {
     "party.active": "the party has not been superseded",
     "succession.*": "one fact per (predecessor, successor) pair, with the reaffirmation window",
     "succession.reaffirmed_in_time": "reaffirmed_on is a date within reaffirm_within_days of superseded_on",
-    "post.parties": "the parties that hold a role in the post",
+    "post.parties": "the parties that hold a role in the post; every active party when roles are listed for "
+                    "fewer than two",
+    "post.implied_parties": "the parties taken to hold a role because the post lists roles for fewer than two "
+                            "parties (each has a role fact with implied: true)",
     "post.shares_add_up": "every role has a numeric time_share and they add to 100 (within 0.01)",
     "assent": "one fact per party in an agreed_by or decided_by list, with the agreeing item's day",
     "protocol.agreed_by_all": "agreed_on is a date and agreed_by holds every active party",
@@ -266,6 +269,10 @@ def _posts(data: dict[str, Any], posts: list[tuple[str, dict[str, Any]]], active
         roles = [r for r in as_list(post.get("roles")) if isinstance(r, dict)]
         post_parties = sorted(str(p) for p in stand.expand(r["party"] for r in roles
                                                             if isinstance(r.get("party"), str)))
+        # A joint post that lists roles for fewer than two parties is taken to be held for every party: the rules
+        # ask of it what they ask of a post held for all, instead of passing what they cannot see.
+        implied = sorted(str(p) for p in active - set(post_parties)) if len(post_parties) < 2 else []
+        post_parties = sorted([*post_parties, *implied])
         shares = [_num(r.get("time_share")) for r in roles]
         removal = post.get("removal") if isinstance(post.get("removal"), dict) else None
         total = sum(s for s in shares if s is not None)
@@ -281,7 +288,8 @@ def _posts(data: dict[str, Any], posts: list[tuple[str, dict[str, Any]]], active
             removal_decided_by=stand.expand(as_list((removal or {}).get("decided_by"))),
             concerns_route=post.get("concerns_route"), has_continuity=known(post.get("continuity")),
             holder=post.get("holder") if isinstance(post.get("holder"), str) and post["holder"].strip() else None,
-            parties=post_parties, party_count=len(post_parties), share_total=total if shares else None,
+            parties=post_parties, party_count=len(post_parties), implied_parties=implied or None,
+            share_total=total if shares else None,
             shares_add_up=bool(shares) and None not in shares and abs(total - 100) <= 0.01,
         )
         for i, role in enumerate(as_list(post.get("roles"))):
@@ -291,6 +299,9 @@ def _posts(data: dict[str, Any], posts: list[tuple[str, dict[str, Any]]], active
                            party=party, party_as=party_as, role=role.get("role"),
                            time_share=_num(role.get("time_share")),
                            reports_to=role.get("reports_to") if known(role.get("reports_to")) else None)
+        for party in implied:
+            yield put({"type": "role", "ptr": f"{ptr}/roles#implied={party}"}, post=post.get("id"), post_ptr=ptr,
+                       party=party, party_as=f"{party} (no role is listed for it)", implied=True)
         yield from _assents(f"{ptr}/removal", post.get("id"), "removal", (removal or {}).get("decided_by"), None,
                             stand, "decided_by")
         for route_ptr, route in routes:

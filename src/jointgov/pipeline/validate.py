@@ -197,6 +197,16 @@ _KINDS = {
 _FIXED_WORDS = frozenset({"any", "joint", "unknown", "mediator", "arbitrator", "expert", "court", "ministers",
                           "proportional", "host", "by-agreement"})
 
+WORDS: dict[str, frozenset[str]] = {
+    "joint_posts/*/employer": frozenset({"joint", "unknown"}),
+    "joint_posts/*/roles/*/reports_to": frozenset({"unknown"}),
+    "dispute_routes/*/steps/*/body": frozenset({"mediator", "arbitrator", "expert", "court", "ministers"}),
+    "pooled_budgets/*/risk_share/overspend": frozenset({"proportional", "host", "by-agreement"}),
+    "pooled_budgets/*/risk_share/underspend": frozenset({"proportional", "host", "by-agreement"}),
+}
+"""The reserved words a reference field may hold instead of an id; anywhere else a reserved word names nothing
+(``employer: unknown`` on a secondment is not an employer: JG004)."""
+
 # (path pattern, kinds of id it may name); "*" is any list index
 REFERENCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("parties/*/superseded_by", ("parties",)),
@@ -274,19 +284,32 @@ def _reference_problems(loaded: Loaded) -> Iterator[Problem]:
             else:
                 seen[name] = path
     for pattern, kinds in REFERENCES:
+        allowed = WORDS.get(pattern, frozenset())
         for path, value in _walk(data, pattern.split("/"), []):
-            if not isinstance(value, str) or value in _FIXED_WORDS:
+            if not isinstance(value, str) or value in allowed:
+                continue
+            if value in _FIXED_WORDS:
+                yield ("JG004", *locs.at(pointer(path)), f"{dotted(path)}: '{value}' is a reserved word with no "
+                       f"meaning here: name {_what(kinds)} of this file" + (
+                           ", or leave the field out if it is not known" if value == "unknown" else ""),
+                       pointer(path))
                 continue
             if any(value in {n for n, _ in ids.get(kind, [])} for kind in kinds):
                 continue
             names = [n for kind in kinds for n, _ in ids.get(kind, [])]
             hint = _close(value, names, n=1, cutoff=0.6)
-            what = " or ".join(_KINDS[k] for k in kinds) if len(kinds) < 3 else "item"
+            what = _what(kinds, article=False)
             tip = f"; did you mean '{hint[0]}'?" if hint else ""
             if value in everything and not hint:
                 tip = f" ('{value}' is a {_KINDS[everything[value]]})"
             yield ("JG004", *locs.at(pointer(path)),
                    f"{dotted(path)}: '{value}' names no {what} in this file{tip}", pointer(path))
+
+
+def _what(kinds: tuple[str, ...], article: bool = True) -> str:
+    """'a party or governance body' (or without the article: 'party or governance body'); 'item' for many."""
+    what = " or ".join(_KINDS[k] for k in kinds) if len(kinds) < 3 else "item"
+    return (("an " if what[0] in "aeiou" else "a ") + what) if article else what
 
 
 def check_form(loaded: Loaded) -> tuple[list[Problem], bool]:

@@ -78,6 +78,7 @@ def build(entries: Iterable[Entry], registry: Registry | None, as_of: _dt.date) 
                        abolished_day=abolished_day(org)))
     loads: dict[str, list[tuple[Fact, Fact, float]]] = defaultdict(list)
     entries = list(entries)
+    every_group = sorted({_key(g) for entry in entries for g in entry.client_groups})
     for agreement in entries:
         base = agreement.facts
         doc = next(f for f in base if f["type"] == "document")
@@ -99,14 +100,20 @@ def build(entries: Iterable[Entry], registry: Registry | None, as_of: _dt.date) 
                             id=post.get("id"), title=post.get("title"), holder=holder, share=post["share_total"],
                             in_force=in_force)
                 loads[_key(holder)].append((fact, post, float(post["share_total"])))
-        groups = [_key(g) for g in agreement.client_groups] or ["*"]
+        # An agreement that names no client group covers every group: it is compared under "*" with the others
+        # that name none, and under each group another agreement names (``expanded``), said as such.
+        named = [_key(g) for g in agreement.client_groups]
+        groups: list[tuple[str, bool, str | None]] = [(g, False, None) for g in named] or [
+            ("*", False, "every client group: this agreement names none"),
+            *((g, True, f"{g}: this agreement names no client group, so it covers every one") for g in every_group)]
         for lead in (f for f in base if f["type"] == "lead_provider"):
             provider = by_id.get(lead.get("provider", ""), {})
-            for group in groups:
-                out.append(dict(tag, type="xlead", ptr=lead["ptr"], uid=f"{agreement.path}#{lead['ptr']}#{group}",
-                                service=lead.get("service"), service_key=_key(lead.get("service", "")),
-                                provider=lead.get("provider"), provider_key=provider.get("key", lead.get("provider")),
-                                client_group=group, in_force=in_force))
+            for group, expanded, said in groups:
+                out.append(put(dict(tag, type="xlead", ptr=lead["ptr"], uid=f"{agreement.path}#{lead['ptr']}#{group}",
+                                    service=lead.get("service"), service_key=_key(lead.get("service", "")),
+                                    provider=lead.get("provider"),
+                                    provider_key=provider.get("key", lead.get("provider")), client_group=group,
+                                    expanded=expanded, in_force=in_force), client_group_as=said))
     for items in loads.values():
         total = sum(share for _, _, share in items)
         where = [f"{fact['file']}: {fact['id']} ({share:g})" for fact, _, share in items]

@@ -270,6 +270,11 @@ class _Machine:
         causes = [c for c in self.causes if c.verdict == verdict or (verdict == "undefined" and c.verdict == "gap")]
         causes = [Cause("undefined", c.pointer, c.line, c.column, c.field, c.message) if c.verdict == "gap" else c
                   for c in causes]
+        if verdict == "undefined" and not causes:  # a run that reached no verdict still says where and why
+            ptr = next((str(f["ptr"]) for f in self.subject.values() if f.get("ptr")), "")
+            line, col = self.locations.at(ptr)
+            causes = [Cause("undefined", ptr, line, col, _dotted(ptr),
+                            "the scenario reaches no decision: no clause of the agreement says what happens next")]
         subject = {k: str(v.get("id", "")) for k, v in self.subject.items()}
         label = ", ".join(f"{k} {v}" for k, v in subject.items()) or "the agreement"
         event = _event(self.scenario.event, self.subject)

@@ -39,6 +39,7 @@ FIXED = [  # ids, names and default severities are fixed: configurations and wai
     ("JG609", "review-overdue", "warning"), ("JG701", "signed-in-writing", "error"),
     ("JG702", "statutory-content", "error"), ("JG801", "waiver-expired", "error"),
     ("JG802", "waiver-unapproved", "error"), ("JG803", "waiver-unused", "warning"),
+    ("JG804", "variation-unagreed", "error"),
 ]
 REPOSITORY_RULES = [
     ("JG901", "party-abolished", "error"), ("JG902", "party-unregistered", "warning"),

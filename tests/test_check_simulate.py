@@ -48,7 +48,7 @@ def test_an_unbounded_scenario_fails_the_run_and_the_badge(unbounded: Path) -> N
     code, out = check(str(unbounded), "--simulate")
     assert code == 1
     assert out.splitlines()[0] == (
-        f"{unbounded}:114:1: warning JG953 scenario-unbounded: stress scenario reorganisation (A party is "
+        f"{unbounded}:114:1: warning: JG953 scenario-unbounded: stress scenario reorganisation (A party is "
         "abolished and its successor does not share its view) is unbounded: successors.reaffirm_within_days is "
         "not set: this step has no time limit, so it may never end")
     code, html = check(str(unbounded), "--simulate", "--format", "html")

@@ -33,10 +33,10 @@ def test_findings_exit_1_with_sorted_lines_and_summary(bad: Path) -> None:
     code, out, _ = invoke("check", str(bad), *AS_OF)
     assert code == 1
     assert out.splitlines() == [
-        f"{bad}:13:1: error JG003 schema: the document: unknown key 'stray'; the keys allowed here are: "
+        f"{bad}:13:1: error: JG003 schema: the document: unknown key 'stray'; the keys allowed here are: "
         "jointgov, agreement, parties, approvals, consultations, successors, joint_posts, protocols, "
         "dispute_routes, secondments, pooled_budgets, governance_bodies, lead_providers, outcomes, review, "
-        "triggers, exit, communication, clauses, waivers (keys starting x- are free for local use)",
+        "triggers, exit, communication, clauses, waivers, variations (keys starting x- are free for local use)",
         "1 error in 1 file (1 not checked against the rules until its form is fixed)",
     ]
 
@@ -86,7 +86,7 @@ def test_user_rule_directory_adds_a_rule(tmp_path: Path, bad: Path) -> None:
     code, out, _ = invoke("check", str(agreement), "--rules", str(rules), "--select", "ACME001",
                           "--fail-on", "info", *AS_OF)
     assert code == 1
-    assert out.splitlines()[0] == f"{agreement}:7:5: info ACME001 council-named: party Example Council is a council"
+    assert out.splitlines()[0] == f"{agreement}:7:5: info: ACME001 council-named: party Example Council is a council"
 
 
 def test_select_and_ignore_by_name(tmp_path: Path) -> None:
@@ -102,7 +102,8 @@ def test_json_is_the_documented_object() -> None:
     code, out, _ = invoke("check", str(PROTOCOLS / "barking-dagenham-2001.yaml"), "--format", "json", *AS_OF)
     doc = json.loads(out)
     assert code == 1
-    assert list(doc) == ["jointgov", "as_of", "files", "findings", "summary", "waived", "baseline", "provenance"]
+    assert list(doc) == ["jointgov", "as_of", "files", "findings", "summary", "waived", "baseline", "skipped",
+                         "provenance"]
     assert doc["as_of"] == "2026-11-23"
     assert list(doc["files"][0]) == ["path", "sha256", "rules_run"]
     assert list(doc["summary"]) == ["error", "warning", "info"]

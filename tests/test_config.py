@@ -137,4 +137,7 @@ def test_only_excluded_files_is_nothing_to_check_not_an_error(project: Path) -> 
     (project / "jointgov.toml").write_text('exclude = ["agreements/*"]\n')
     out = io.StringIO()
     assert run([str(project / "agreements" / "a.yaml")], as_of="2026-11-23", out=out) == 0
-    assert out.getvalue() == "no findings in 0 files\n"
+    # said clearly: not a clean pass of 0 files
+    assert out.getvalue() == (f"{project / 'agreements' / 'a.yaml'}: skipped: excluded by the configuration "
+                              '(exclude = ["agreements/*"] in jointgov.toml)\n'
+                              "no agreement checked; 1 file skipped (1 excluded by the configuration)\n")

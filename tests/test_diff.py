@@ -62,7 +62,14 @@ def barking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
 def test_unilateral_removal_weakens_and_introduces_jg104(barking: tuple[str, str]) -> None:
     old, new = barking
     code, out, err = invoke(old, new, *AS_OF, "--fail-on-weakening")
-    assert (code, err) == (1, "")
+    assert code == 1
+    # the refusal says what it is, and the record that would let an agreed weakening through
+    assert err.splitlines()[:5] == [
+        "jointgov diff: refused: 2 changes weaken an agreement and no variation recorded in it says the parties "
+        "agreed them (the lines marked weakens above).",
+        "If the parties did agree, record each decision in the agreement, in the same commit as the change:",
+        "", "variations:", f"  - clause: joint_posts.ce-dss.removal.decided_by  # {new}:158:7"]
+    assert "  - clause: joint_posts.ce-dss.removal.requires  # " in err
     assert out.splitlines() == [
         f"{new}:158:7: {DECIDED_BY}",
         f"{new}:160:7: {REQUIRES}",
@@ -83,15 +90,16 @@ def test_unilateral_removal_as_json(barking: tuple[str, str]) -> None:
     assert report["changes"][0] == {
         "path": new, "line": 158, "column": 7, "pointer": "/joint_posts/0/removal/decided_by", "item": "ce-dss",
         "field": "removal decided_by", "old": ["lbbd", "nel-icb"], "new": ["lbbd"], "effect": "weakens",
-        "explanation": "one party (lbbd) can now withdraw the post holder alone"}
+        "explanation": "one party (lbbd) can now withdraw the post holder alone",
+        "clause": "joint_posts.ce-dss.removal.decided_by", "agreed": None}
     assert [(c["effect"], c["field"], c["line"], c["column"], c["old"], c["new"]) for c in report["changes"]][1] == (
         "weakens", "removal requires", 160, 7, ["joint-review", "dispute-route", "notice"], ["notice"])
     assert [(f["rule_id"], f["path"], f["line"], f["column"], f["pointer"], f["waived"])
             for f in report["findings_introduced"]] == [
         ("JG104", new, 158, 7, "/joint_posts/0/removal/decided_by", False)]
     assert report["findings_resolved"] == [] and report["errors"] == []
-    assert report["summary"] == {"files": 1, "weakens": 2, "strengthens": 0, "changes": 0, "findings_introduced": 1,
-                                 "findings_resolved": 0, "errors": 0}
+    assert report["summary"] == {"files": 1, "weakens": 2, "strengthens": 0, "changes": 0, "agreed": 0,
+                                 "findings_introduced": 1, "findings_resolved": 0, "errors": 0, "skipped": 0}
 
 
 def test_the_reverse_edit_strengthens_and_resolves_at_the_old_location(barking: tuple[str, str]) -> None:
@@ -530,7 +538,8 @@ def test_table_row(row: str | None, before: str, after: str, effect: str, item: 
 def test_every_row_of_the_table_is_tested() -> None:
     judged = {r.path for r in ROWS if r.compare != "ignore"}
     assert judged == {c[0] for c in CASES if c[0]}
-    assert {r.path for r in ROWS if r.compare == "ignore"} == {p for p, _, _ in COSMETIC}
+    # variations are judged apart from the table (jointgov.diff.variations: tests/test_variations.py)
+    assert {r.path for r in ROWS if r.compare == "ignore"} == {p for p, _, _ in COSMETIC} | {"variations"}
 
 
 def test_one_party_left_reads_alone() -> None:
@@ -583,7 +592,7 @@ def test_invalid_yaml_in_the_new_version(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("jointgov: 1\nagreement: [\n", encoding="utf-8")
     code, out, err = invoke(str(REMEDIATED), str(broken), *AS_OF, "--fail-on-weakening")
-    assert (code, err) == (1, "")
+    assert (code, err) == (1, "jointgov diff: refused: 1 changed agreement cannot be read: fix it first (above)\n")
     assert out.splitlines() == [
         f"{broken}:3:1: JG001 yaml-syntax: YAML syntax error: while parsing a flow node, did not find expected node "
         "content (found at line 3, column 1) (cannot compare until the agreement is fixed)",

@@ -230,7 +230,7 @@ def test_text_adds_one_line_per_agreement_and_scenario(simulated: dict[str, str]
     plain_findings = plain["text"].rstrip("\n").splitlines()
     # the scenarios' findings join the rules' (in file order), and the count moves with them
     assert [line for line in findings.splitlines()[:-1] if " JG95" not in line] == plain_findings[:-1]
-    assert [line.split(": ")[1].split()[1] for line in findings.splitlines() if " JG95" in line] == [
+    assert [line.split(": ")[2].split()[0] for line in findings.splitlines() if " JG95" in line] == [
         "JG954", "JG951", "JG954", "JG951", "JG954", "JG952"]
     assert findings.splitlines()[-1] == "54 errors, 47 warnings in 7 files"
     block = stress.splitlines()

@@ -133,7 +133,7 @@ def test_waived_findings_do_not_fail_the_run_but_are_reported(tmp_path: Path) ->
     text = io.StringIO()
     assert run([str(agreement)], as_of="2026-11-23", select=["JG107"], out=text) == 0
     assert text.getvalue().splitlines()[-1] == "no findings in 1 file; 2 waived"
-    assert "waived JG107 role-continuity" in text.getvalue()
+    assert "waived: JG107 role-continuity" in text.getvalue()
 
 
 WAIVER_SHOWN = {

@@ -62,6 +62,9 @@ _config = click.option("--config", "config_path", metavar="FILE", help="A jointg
                        "(default: found upward from the working directory).")
 _rules_dirs = click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False),
                            help="An extra directory of rule files.")
+_colour = click.option("--color", "colour", type=click.Choice(("auto", "always", "never")), default="auto",
+                       show_default=True, help="Colour the text output: auto is on a terminal only, and never when "
+                       "NO_COLOR is set; always also in CI logs.")
 _select = click.option("--select", multiple=True, metavar="RULES",
                        help="Only these rules (ids or names, comma-separated).")
 
@@ -104,18 +107,19 @@ def main() -> None:
 @_scenario_dirs("With --simulate: an extra directory of scenario files.")
 @click.option("--registry", metavar="FILE", help="The organisations register (default: registry.yaml in a directory "
               "being checked, or at the repository root).")
+@_colour
 def check(paths: tuple[str, ...], fmt: str | None, output: str | None, reports: tuple[str, ...],
           fail_on: str | None, as_of: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
           rules_dirs: tuple[str, ...], config_path: str | None, baseline: str | None,
           write_baseline: str | None, jobs: int | None, simulate: bool | None, scenario_dirs: tuple[str, ...],
-          registry: str | None) -> None:
+          registry: str | None, colour: str) -> None:
     """Check agreement files, or directories of *.yaml / *.yml files."""
     from jointgov.commands import check as command
 
     _guarded(lambda: command.run(paths, fmt=fmt, fail_on=fail_on, as_of=as_of, select=select, ignore=ignore,
                                  rules_dirs=rules_dirs, reports=reports, output=output, config_path=config_path,
                                  baseline=baseline, write_baseline=write_baseline, jobs=jobs, simulate=simulate,
-                                 scenario_dirs=scenario_dirs, registry=registry))
+                                 scenario_dirs=scenario_dirs, registry=registry, colour=colour))
 
 
 @main.command()
@@ -132,14 +136,16 @@ def check(paths: tuple[str, ...], fmt: str | None, output: str | None, reports: 
 @_as_of()
 @_scenario_dirs("An extra directory of scenario files.")
 @_config
+@_colour
 def simulate(paths: tuple[str, ...], names: tuple[str, ...], party: str | None, post: str | None, fmt: str,
              output: str | None, fail_on: str, as_of: str | None, scenario_dirs: tuple[str, ...],
-             config_path: str | None) -> None:
+             config_path: str | None, colour: str) -> None:
     """Follow agreements through the stress scenarios (rating downgrade, reorganisation, ...)."""
     from jointgov.commands import simulate as command
 
     _guarded(lambda: command.run(paths, names=names, party=party, post=post, fmt=fmt, fail_on=fail_on,
-                                 as_of=as_of, scenario_dirs=scenario_dirs, output=output, config_path=config_path))
+                                 as_of=as_of, scenario_dirs=scenario_dirs, output=output, config_path=config_path,
+                                 colour=colour))
 
 
 @main.command("diff")

@@ -143,6 +143,26 @@ class Waived:
     waiver: WaiverInfo
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A file a run was given or found but did not check, and why (every report says so)."""
+
+    path: str
+    reason: str
+    """``not-an-agreement`` or ``excluded`` (``SKIP_REASONS``)."""
+    detail: str = ""
+    """The reason in words, e.g. the configuration file whose ``exclude`` matched."""
+    named: bool = True
+    """Whether the file was named on the command line (a file found in a directory is listed only in counts)."""
+
+
+SKIP_REASONS: dict[str, str] = {
+    "not-an-agreement": "not an agreement",
+    "excluded": "excluded by the configuration",
+}
+"""Why a file is skipped, and the words reports use for it."""
+
+
 @dataclass
 class FileResult:
     """The outcome of checking one file."""

@@ -25,7 +25,7 @@ DEFAULT_TITLE = "New partnership agreement"
 TOP_LEVEL_KEYS = (
     "jointgov", "agreement", "parties", "approvals", "consultations", "successors", "joint_posts", "protocols",
     "dispute_routes", "secondments", "pooled_budgets", "governance_bodies", "lead_providers", "outcomes", "review",
-    "triggers", "exit", "communication", "clauses", "waivers",
+    "triggers", "exit", "communication", "clauses", "waivers", "variations",
 )
 """Every top-level key of format version 1, in the format's order: the skeleton has each of them."""
 

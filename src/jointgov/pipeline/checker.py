@@ -87,6 +87,31 @@ def read_agreement(raw: bytes, display: str, limits: Limits) -> Document:
     return Document(display, sha, loaded, problems, sound and isinstance(loaded.data, dict))
 
 
+AGREEMENT_KEYS = ("jointgov", "agreement", "parties")
+"""A YAML file is taken for an agreement when its top level has one of these keys (so one that lost its
+``jointgov:`` key is still checked, and reported under JG006)."""
+
+
+def not_an_agreement(doc: Document) -> str:
+    """Why the YAML file *doc* is not an agreement, in words; empty when it is one, or may be one.
+
+    Only a file that is positively something else is not one: a mapping with none of ``AGREEMENT_KEYS`` at
+    its top level (``mkdocs.yml``, a CI workflow), or a list none of whose items is such a mapping (a pre-commit
+    hook manifest). A file that cannot be read or parsed, an empty one and a lone value may be a broken
+    agreement, so they are checked.
+    """
+    def agreement_like(value: Any) -> bool:
+        return isinstance(value, dict) and any(key in value for key in AGREEMENT_KEYS)
+
+    if doc.unreadable or any(p[0] == "JG001" for p in doc.problems):
+        return ""
+    if isinstance(doc.data, dict) and not agreement_like(doc.data):
+        return "it has no jointgov, agreement or parties key at its top level"
+    if isinstance(doc.data, list) and not any(agreement_like(item) for item in doc.data):
+        return "it is a list, not a mapping with a jointgov key"
+    return ""
+
+
 def open_agreement(path: str | Path, limits: Limits, display: str | None = None) -> Document:
     """Read the file at *path* once (bounded) and judge it; a file that cannot be read is an unsound document."""
     shown = display or str(path)

@@ -176,6 +176,7 @@ def _subject_counts(data: dict[str, Any], superseded: set[str]) -> dict[str, int
         "review_dates_count": sum(1 for _, p in _items(data, "protocols") if "review_on" in p)
         + (1 if isinstance(evaluation, dict) and "due_on" in evaluation else 0),
         "waivers_count": len(as_list(data.get("waivers"))),
+        "variations_count": len(as_list(data.get("variations"))),
     }
 
 
@@ -375,7 +376,7 @@ def _seats(ptr: str, body: dict[str, Any], members: list[dict[str, Any]], quorum
 
 
 def _sections(data: dict[str, Any]) -> Iterator[Fact]:
-    """The single mappings: successors, review, exit, communication, clauses, waivers."""
+    """The single mappings: successors, review, exit, communication, clauses; and the waivers and variations."""
     def mapping(key: str) -> dict[str, Any] | None:
         value = data.get(key)
         return value if isinstance(value, dict) else None
@@ -404,3 +405,7 @@ def _sections(data: dict[str, Any]) -> Iterator[Fact]:
         yield put({"type": "waiver", "ptr": ptr}, rule=waiver.get("rule"), target=waiver.get("target"),
                    has_reason=_known(waiver.get("reason")), approved_by=waiver.get("approved_by"),
                    expires_on=waiver.get("expires_on"), expires_day=day(waiver.get("expires_on")))
+    for ptr, variation in _items(data, "variations"):
+        yield put({"type": "variation", "ptr": ptr}, clause=variation.get("clause"),
+                   has_reason=_known(variation.get("reason")), agreed_by=variation.get("agreed_by"),
+                   agreed_on=variation.get("agreed_on"), agreed_day=day(variation.get("agreed_on")))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from jointgov import __version__
-from jointgov.model import SEVERITIES, Finding, Waived, WaiverInfo
+from jointgov.model import SEVERITIES, SKIP_REASONS, Finding, Skipped, Waived, WaiverInfo
 
 if TYPE_CHECKING:
     from jointgov.simulation.results import FileSimulation
@@ -67,6 +67,8 @@ class Report:
     baseline_stale: int = 0
     simulations: list[FileSimulation] = field(default_factory=list)
     """``check --simulate``: one simulation per file (empty otherwise)."""
+    skipped: list[Skipped] = field(default_factory=list)
+    """Files not checked: not agreements, or excluded by the configuration."""
     fail_on: str = "warning"
     """The run's ``--fail-on``: an agreement with a finding at or above it does not pass, in every report."""
 
@@ -114,6 +116,25 @@ class Report:
                 for f in self.files for w in f.waivers if w.valid
             ],
         }
+
+
+def plural(count: int, word: str) -> str:
+    """``1 file``, ``2 files``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def skipped_text(skipped: list[Skipped]) -> str:
+    """``2 files skipped (1 not an agreement, 1 excluded by the configuration)``; empty when none was."""
+    if not skipped:
+        return ""
+    reasons = [f"{sum(s.reason == r for s in skipped)} {words}" for r, words in SKIP_REASONS.items()
+               if any(s.reason == r for s in skipped)]
+    return f"{plural(len(skipped), 'file')} skipped ({', '.join(reasons)})"
+
+
+def skipped_line(item: Skipped) -> str:
+    """``path: skipped: not an agreement (why)``."""
+    return f"{item.path}: skipped: {SKIP_REASONS[item.reason]}" + (f" ({item.detail})" if item.detail else "")
 
 
 class Writer(Protocol):

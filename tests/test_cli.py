@@ -139,6 +139,12 @@ def test_colour_only_on_a_terminal_and_never_with_no_color() -> None:
     assert b"\x1b[" not in run_in_pty(env | {"NO_COLOR": "1"})
     piped = subprocess.run([sys.executable, "-m", "jointgov", "check", target, *AS_OF], capture_output=True, env=env)
     assert b"\x1b[" not in piped.stdout
+    # --color always: in a CI log too (piped), even with NO_COLOR; --color never: not even on a terminal
+    for command in ("check", "simulate"):
+        always = subprocess.run([sys.executable, "-m", "jointgov", command, target, *AS_OF, "--color", "always"],
+                                capture_output=True, env=env | {"NO_COLOR": "1"})
+        assert always.stdout.count(b"\x1b[31m") == {"check": 21, "simulate": 4}[command]  # red: errors, unilateral
+        assert b"\x1b[" not in _pty_output([command, target, *AS_OF, "--color", "never"], env), command
 
 
 def _pty_output(args: list[str], env: dict[str, str]) -> bytes:

@@ -91,6 +91,10 @@ def test_markdown_matches_golden_file(protocols_md: str) -> None:
     assert protocols_md == expected("report.md"), "if the change is intended: python -m tests.goldens, review the diff"
 
 
+def test_summary_matches_golden_file() -> None:
+    assert check_report("summary") == expected("summary.md"), "if intended: python -m tests.goldens, review the diff"
+
+
 def test_markdown_is_deterministic(protocols_md: str) -> None:
     assert report(ROOT, ["protocols"], "markdown", fail_on="never") == protocols_md
 

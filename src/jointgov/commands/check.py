@@ -181,7 +181,8 @@ def _add(report: Report, result: FileResult) -> None:
 
 def _write(report: Report, fmt: str, output: str | None, out: TextIO, colour: str | bool | None,
            extra_reports: list[tuple[str, str]], write_baseline: str | None, baseline: str | None) -> None:
-    """Record and apply the baselines, then write the report and every ``--report``."""
+    """Record and apply the baselines, then write the report and every ``--report``; with ``--format github`` in
+    GitHub Actions (``$GITHUB_STEP_SUMMARY`` set), append the summary to the job summary too."""
     from jointgov.reporters import baseline as baselines
     from jointgov.reporters.report import writer
 
@@ -189,6 +190,7 @@ def _write(report: Report, fmt: str, output: str | None, out: TextIO, colour: st
         baselines.write(write_baseline, report)
     if baseline:
         baselines.apply(baseline, report)
+    report.written = [path for path in [output, *(p for _, p in extra_reports)] if path]
     if output:
         stream = io.StringIO()
         writer(fmt)(report, stream, False)
@@ -199,6 +201,15 @@ def _write(report: Report, fmt: str, output: str | None, out: TextIO, colour: st
         stream = io.StringIO()
         writer(extra_fmt)(report, stream, False)
         write_atomic(path, stream.getvalue())
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if fmt == "github" and step_summary and all(p != step_summary for _, p in extra_reports):
+        stream = io.StringIO()
+        writer("summary")(report, stream, False)
+        try:
+            with open(step_summary, "a", encoding="utf-8") as job_summary:
+                job_summary.write(stream.getvalue())
+        except OSError as exc:
+            raise ConfigError(f"$GITHUB_STEP_SUMMARY: cannot write {step_summary}: {exc.strerror or exc}") from exc
 
 
 def _simulator(options: Options, scenario_dirs: Sequence[str]) -> Simulator:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
-from jointgov.model import NOT_APPLICABLE, Finding
+from jointgov.model import NOT_APPLICABLE, Finding, Waived
 from jointgov.reporters.report import Report, plural, skipped_line, skipped_text
 
 if TYPE_CHECKING:
@@ -50,16 +50,21 @@ def finding_line(f: Finding, style: Callable[[str, str], str] = lambda text, _fg
             f"{style(f.rule_id, 'bright_black')} {f.rule_name}: {f.message}")
 
 
+def waived_line(w: Waived, style: Callable[[str, str], str] = lambda text, _fg: text) -> str:
+    """``path:line:col: waived: JGnnn name: message [waiver at line N, approved by BODY, expires DATE]``."""
+    f = w.finding
+    return (f"{f.path}:{f.line}:{f.column}: {style('waived', 'green')}: {style(f.rule_id, 'bright_black')} "
+            f"{f.rule_name}: {f.message} [waiver at line {w.waiver.line}, approved by {w.waiver.approved_by}, "
+            f"expires {w.waiver.expires_on}]")
+
+
 def write(report: Report, out: TextIO, colour: bool = False) -> None:
     """Write every finding, sorted, the waived findings, the named files skipped, then the summary line."""
     style = _styler(colour)
     for f in report.findings:
         out.write(finding_line(f, style) + "\n")
     for w in report.waived:
-        f = w.finding
-        out.write(f"{f.path}:{f.line}:{f.column}: {style('waived', 'green')}: {style(f.rule_id, 'bright_black')} "
-                  f"{f.rule_name}: {f.message} [waiver at line {w.waiver.line}, approved by {w.waiver.approved_by}, "
-                  f"expires {w.waiver.expires_on}]\n")
+        out.write(waived_line(w, style) + "\n")
     for item in report.skipped:
         if item.named:
             out.write(skipped_line(item) + "\n")

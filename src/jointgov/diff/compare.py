@@ -17,6 +17,7 @@ from jointgov.diff.changes import MARKERS, Change, FileDiff, Listed
 from jointgov.diff.directions import TABLE, WHOLE, ListSpec, Row, Table, set_effect, strength, substitute
 from jointgov.model import FileResult, Finding
 from jointgov.pipeline.checker import Checker, not_an_agreement, read_agreement
+from jointgov.pipeline.firings import display_names
 from jointgov.pipeline.load import Loaded
 from jointgov.pipeline.locate import escape
 
@@ -40,8 +41,10 @@ def show(value: Any, limit: int = 60) -> str:
 class _Differ:
     """Walks two valid versions of an agreement together and records the changes."""
 
-    def __init__(self, table: Table, path: str, new: Loaded) -> None:
+    def __init__(self, table: Table, path: str, new: Loaded, names: dict[str, str] | None = None) -> None:
         self.table, self.path, self.locations = table, path, new.locations
+        self.names = names or {}
+        """What explanations call each party, body, post and protocol (``firings.display_names``)."""
         self.changes: list[Change] = []
 
     def add(self, ptr: str, item: str, fields: tuple[str, ...], old: Any, new: Any, effect: str, why: str,
@@ -95,8 +98,8 @@ class _Differ:
             effect, removed, added = set_effect(row, old, new)
             if effect is None:
                 return
-            values.update(removed=", ".join(map(str, removed)), added=", ".join(map(str, added)),
-                          remaining=", ".join(map(str, new or [])))
+            named = [", ".join(self.names.get(str(v), str(v)) for v in group) for group in (removed, added, new or [])]
+            values.update(removed=named[0], added=named[1], remaining=named[2])
         else:
             before, after = strength(row, old), strength(row, new)
             effect = "weakens" if after < before else "strengthens" if after > before else "changes"
@@ -125,7 +128,7 @@ def diff_documents(old: dict[str, Any], new: Loaded, path: str, table: Table = T
     file, and the old data with renamed ids replaced by the new ones."""
     renames = table.renames(old, new.data)
     old = substitute(old, renames)
-    differ = _Differ(table, path, new)
+    differ = _Differ(table, path, new, display_names(old) | display_names(new.data))
     for section in table.id_sections():
         for index, item in enumerate(new.data.get(section) or []):
             for before in (o for o, n in renames.items() if n == item.get("id")):

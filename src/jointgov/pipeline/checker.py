@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,7 @@ from jointgov.model import SEVERITIES, ConfigError, FileResult, Finding, Limits,
 from jointgov.pipeline import facts as facts_mod
 from jointgov.pipeline.catalogue import Catalogue, Rule, load_catalogue
 from jointgov.pipeline.engine import Engine, Firing
-from jointgov.pipeline.firings import at_expression, message, target
+from jointgov.pipeline.firings import at_expression, display_names, message, target
 from jointgov.pipeline.load import Loaded, parse_bytes
 from jointgov.pipeline.locate import Locations
 from jointgov.pipeline.validate import check_form
@@ -47,6 +47,7 @@ class Document:
     unreadable: bool = False
     """The file could not be read at all (its one problem says why; it has no digest)."""
     _facts: dict[_dt.date, list[dict[str, Any]]] = field(default_factory=dict, repr=False, compare=False)
+    _names: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def data(self) -> Any:
@@ -57,6 +58,13 @@ class Document:
     def locations(self) -> Locations:
         """Where each key and value is."""
         return self.loaded.locations
+
+    @property
+    def names(self) -> dict[str, str]:
+        """What messages call each party, body, post and protocol (``firings.display_names``)."""
+        if self._names is None:
+            self._names = display_names(self.data)
+        return self._names
 
     def facts(self, as_of: _dt.date) -> list[dict[str, Any]]:
         """The facts the rules match against (built once per date; only for a sound document)."""
@@ -225,7 +233,8 @@ class Checker:
     def _rule_findings(self, doc: Document) -> tuple[set[Finding], frozenset[str]]:
         """One finding per rule and place (the messages of several firings there are joined), and
         the ids of the rules that apply (no scope, or a scope that holds)."""
-        merged: dict[tuple[str, int, int], Finding] = {}
+        first: dict[tuple[str, int, int], Finding] = {}
+        said: dict[tuple[str, int, int], set[str]] = {}
         applicable = {r.id for r in self.active if not r.scope and r.level == "agreement"}  # JG9xx: the repository
         for firing in self.engine.evaluate(doc.facts(self.options.as_of)):
             rule = self.catalogue.rules[firing.rule]
@@ -234,27 +243,36 @@ class Checker:
                 continue
             new = self._located(rule, firing, doc)
             key = (new.rule_id, new.line, new.column)
-            old = merged.get(key)
-            if old is None:
-                merged[key] = new
-            elif new.message not in old.message.split("; "):
-                parts = sorted([*old.message.split("; "), new.message])
-                merged[key] = Finding(old.path, old.line, old.column, old.rule_id, "; ".join(parts), old.rule_name,
-                                      old.severity, old.pointer)
-        return set(merged.values()), frozenset(applicable)
+            first.setdefault(key, new)
+            said.setdefault(key, set()).add(new.message)
+        merged = {replace(f, message=joined(said[key])) for key, f in first.items()}
+        return merged, frozenset(applicable)
 
     def _located(self, rule: Rule, firing: Firing, doc: Document) -> Finding:
         ptr = target(at_expression(rule, firing), firing.facts)
         line, col = doc.locations.at(ptr)
-        text = message(rule, firing, self.options.params)
-        if _value_at(doc.data, ptr) == "unknown":
-            text += " (the value is recorded as unknown)"
+        text = message(rule, firing, self.options.params, doc.names)
+        if _value_at(doc.data, ptr) == "unknown" and "not known" not in text and "unknown" not in text:
+            text += " (the value is recorded as unknown)"  # said once: not where the message says it already
         return Finding(doc.path, line, col, rule.id, text, rule.name, self.severity.get(rule.id, rule.severity), ptr)
 
     def _finding(self, rule_id: str, line: int, col: int, message: str, ptr: str, path: str) -> Finding:
         rule = self.catalogue.by_key(rule_id)
         name, severity = (rule.name, rule.severity) if rule else (rule_id, "error")
         return Finding(path, line, col, rule_id, message, name, severity, ptr)
+
+
+def joined(messages: Iterable[str]) -> str:
+    """Several messages at one place as one, sorted, each said once: a lead they share (``joint post 'X': ``)
+    is said once, before them all."""
+    parts = sorted(set(messages))
+    if len(parts) == 1:
+        return parts[0]
+    shared = next((i for i, chars in enumerate(zip(*parts, strict=False)) if len(set(chars)) > 1),
+                  min(map(len, parts)))
+    lead = parts[0][:shared]
+    lead = lead[:lead.rfind(": ") + 2] if ": " in lead else ""
+    return lead + "; ".join(part[len(lead):] for part in parts)
 
 
 def _identity(data: Any) -> tuple[str, str, tuple[str, ...]]:

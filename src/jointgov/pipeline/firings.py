@@ -28,18 +28,44 @@ def target(at: str, bound: Bound) -> str:
     return base + "".join(f"/{p}" for p in path)
 
 
-def render(template: str, bound: Bound, params: dict[str, Any]) -> str:
-    """A message template with ``{alias.field}`` and ``{param.name}`` filled in (absent: "(not given)")."""
+NAMED = {"parties": "name", "governance_bodies": "name", "joint_posts": "title", "protocols": "title"}
+"""The lists whose items have a name for people, and the field that holds it."""
+
+
+def display_names(data: Any) -> dict[str, str]:
+    """Each id of a party, governance body, joint post or protocol → what messages call it: its name (or title),
+    with the id in brackets only when another item has the same name (ids are unique across a file)."""
+    found: dict[str, str] = {}
+    for section, field in NAMED.items():
+        items = data.get(section) if isinstance(data, dict) else None
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("id"), str) and isinstance(item.get(field), str):
+                found.setdefault(item["id"], " ".join(item[field].split()))
+    shared = {name for name in found.values() if list(found.values()).count(name) > 1}
+    return {ident: f"{name} ({ident})" if name in shared else name for ident, name in found.items()}
+
+
+def render(template: str, bound: Bound, params: dict[str, Any], names: dict[str, str] | None = None) -> str:
+    """A message template with ``{alias.field}`` and ``{param.name}`` filled in (absent: "(not given)"); a value
+    that is the id of something *names* (``display_names``) names it, so do the items of a list."""
+    names = names or {}
+
+    def show(value: Any) -> str:
+        text = str(value)
+        return names.get(text, text)
+
     def sub(match: re.Match[str]) -> str:
         alias, name = match.groups()
         value = params.get(name) if alias == "param" else bound.get(alias, {}).get(name)
         if value is None:
             return "(not given)"
         if isinstance(value, list):
-            return ", ".join(map(str, value))
+            return ", ".join(map(show, value))
         if isinstance(value, bool):
             return "yes" if value else "no"
-        return str(value)
+        if isinstance(value, str) and ", " in value and value not in names:  # ids joined (sim.returns)
+            return ", ".join(map(show, value.split(", ")))
+        return show(value)
     return _PLACEHOLDER.sub(sub, template)
 
 
@@ -49,9 +75,10 @@ def at_expression(rule: Rule, firing: Firing) -> str:
                or next((a for a in firing.facts if not a.startswith("_")), ""))
 
 
-def message(rule: Rule, firing: Firing, params: dict[str, dict[str, Any]]) -> str:
+def message(rule: Rule, firing: Firing, params: dict[str, dict[str, Any]], names: dict[str, str] | None = None
+            ) -> str:
     """A firing's message: its condition's template, else the rule's, else its title, filled in with the
-    bound facts and the rule's parameters (the run's overrides win)."""
+    bound facts and the rule's parameters (the run's overrides win); ids named by *names*."""
     template = rule.match[firing.condition].get("message") or rule.message or rule.title
-    return render(template, firing.facts, rule.parameters | params.get(rule.id, {}))
+    return render(template, firing.facts, rule.parameters | params.get(rule.id, {}), names)
 

@@ -24,8 +24,9 @@ BUDGET = 60_000
 AGREEMENT_SHARE = 0.4
 """At most this share of the budget goes to the table of agreements; the findings have the rest."""
 _ORDER = {"broken": 0, "fail": 0, "warn": 1, "pass": 2}
-FAILING_ON = {"error": "errors fail", "warning": "errors and warnings fail", "info": "every finding fails",
-              "never": "no finding fails the run (--fail-on never), errors still fail an agreement"}
+FAILING_ON = {"error": "errors fail an agreement", "warning": "errors and warnings fail an agreement",
+              "info": "every finding fails an agreement",
+              "never": "errors fail an agreement; with --fail-on never, no finding fails the run"}
 """The run's ``--fail-on`` in words."""
 
 
@@ -60,8 +61,8 @@ def render(report: Report) -> str:
     found = ", ".join(f"{plural(n, sev) if sev != 'info' else f'{n:,} info'}" for sev, n in counts.items())
     head = [title, "",
             f"Checked {plural(len(views), 'agreement')} against {plural(len(report.rules), 'rule')} as of "
-            f"{report.as_of} ({FAILING_ON[report.fail_on]}): {headline([a.status for a in views])}"
-            f"{'.' if views else ''} Findings: {found}; {len(report.waived):,} waived."]
+            f"{report.as_of}: {headline([a.status for a in views]) or 'none'} ({FAILING_ON[report.fail_on]}). "
+            f"Findings: {found}; {len(report.waived):,} waived."]
     if report.skipped:
         head[-1] += f" {sentence(skipped_text(report.skipped))}."
     body = "\n".join(head) + "\n"

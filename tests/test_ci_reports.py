@@ -8,9 +8,11 @@ import contextlib
 import io
 import json
 import re
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,7 +38,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         status = run(["agreements"], fmt="github", as_of=AS_OF, out=out, fail_on="never",
                      reports=["json=report.json", "summary=summary.md", "junit=junit.xml"])
     return {"status": status, "github": out.getvalue(), "json": json.loads((base / "report.json").read_text()),
-            "summary": (base / "summary.md").read_text(encoding="utf-8"), "junit": (base / "junit.xml").read_text()}
+            "summary": (base / "summary.md").read_text(encoding="utf-8"), "junit": (base / "junit.xml").read_text(),
+            "base": base}
 
 
 def test_the_corpus_has_more_findings_than_github_shows(corpus: dict[str, Any]) -> None:
@@ -106,6 +109,29 @@ def test_junit_with_fail_on_never_has_no_failure_and_keeps_the_findings(corpus: 
     below = [line for suite in root for line in (suite.findtext("system-out") or "").splitlines()
              if " below --fail-on never: " in line]
     assert len(below) == len(corpus["json"]["findings"])
+
+
+def test_the_pull_request_diff_of_300_new_agreements_fits_in_a_comment(corpus: dict[str, Any],
+                                                                       tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(corpus["base"] / "agreements", repo / "agreements")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "-c", "commit.gpgsign=false"]
+    subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "empty"], cwd=repo, check=True)
+    (repo / "jointgov.toml").write_text("")
+    result = subprocess.run([sys.executable, "-m", "jointgov", "diff", "--git", "HEAD", "--format", "markdown",
+                             "--as-of", AS_OF], cwd=repo, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert size(text) < COMMENT_LIMIT
+    shown = sum(line.startswith("| [") for line in text.splitlines())
+    cut = text.splitlines()[-1]
+    introduced = int(re.search(r"### Findings introduced \((\d+)\)", text).group(1))  # type: ignore[union-attr]
+    listed = sum(line.startswith("- `") for line in text.splitlines())
+    assert shown == COUNT and introduced > 1000  # every change fits; the findings introduced do not
+    assert cut == (f"*Cut to stay within GitHub's 65,536-character limit for a comment: {introduced - listed:,} "
+                   "findings not shown (the weakenings come first). The full diff: `jointgov diff` with `--format "
+                   "text` or `--format json`.*")
 
 
 # Problem matchers read the text format

@@ -262,3 +262,21 @@ def test_facts_help_lists_the_derived_fields() -> None:
     assert code == 0 and "Derived fields:" in out
     assert all(name in out for name in DERIVED)
     assert "the sum of the contributions' amounts" in " ".join(out.split())
+
+
+def test_help_lists_every_command_without_cutting_a_description() -> None:
+    code, out, _ = invoke("--help")
+    commands = out.split("Commands:\n")[1].splitlines()
+    assert code == 0 and len(commands) == 8
+    assert not [line for line in commands if line.endswith("...")]
+    code, out, _ = invoke("explain", "--help")
+    assert "--rules DIRECTORY  An extra directory of rule files, whose rules can be" in out
+
+
+def test_check_and_simulate_json_share_their_top_level_keys() -> None:
+    target = str(PROTOCOLS / "barking-dagenham-remediated.yaml")
+    check = json.loads(invoke("check", target, "--format", "json", *AS_OF)[1])
+    simulate = json.loads(invoke("simulate", target, "--format", "json", *AS_OF)[1])
+    assert list(simulate) == ["jointgov", "as_of", "summary", "files", "skipped"]
+    assert [key for key in check if key in simulate] == ["jointgov", "as_of", "files", "summary", "skipped"]
+    assert (simulate["jointgov"], simulate["as_of"]) == (check["jointgov"], check["as_of"])

@@ -83,7 +83,7 @@ def main() -> None:
     """Check joint-governance partnership agreements written in YAML."""
 
 
-@main.command()
+@main.command(short_help="Check agreements: files, or directories of *.yaml and *.yml files.")
 @_paths
 @_format(REPORT_FORMATS, None, "Output format (default: text, or the config's).")
 @_output
@@ -122,7 +122,7 @@ def check(paths: tuple[str, ...], fmt: str | None, output: str | None, reports: 
                                  scenario_dirs=scenario_dirs, registry=registry, colour=colour))
 
 
-@main.command()
+@main.command(short_help="Follow agreements through the stress scenarios.")
 @_paths
 @click.option("--scenario", "names", multiple=True, metavar="NAME",
               help="Run only this scenario (repeatable; default: all).")
@@ -148,7 +148,7 @@ def simulate(paths: tuple[str, ...], names: tuple[str, ...], party: str | None, 
                                  colour=colour))
 
 
-@main.command("diff")
+@main.command("diff", short_help="Compare versions of agreements: what weakens or strengthens them.")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--git", "rev", metavar="REV", help="Compare each changed agreement (under PATH..., default: the "
               "whole repository) with its version at git revision REV.")
@@ -195,7 +195,8 @@ def rules_test(directory: str | None, select: tuple[str, ...]) -> None:
 
 @main.command()
 @click.argument("rule")
-@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False))
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="An extra directory of rule files, whose rules can be explained too.")
 def explain(rule: str, rules_dirs: tuple[str, ...]) -> None:
     """Explain one rule (by id or name): why, evidence, fix, examples."""
     from jointgov.commands import explain as command
@@ -223,7 +224,7 @@ class _FactsCommand(click.Command):
             formatter.write_dl(list(DERIVED.items()))
 
 
-@main.command(cls=_FactsCommand)
+@main.command(cls=_FactsCommand, short_help="Print the facts the rules match for one agreement, as JSON.")
 @click.argument("path", type=click.Path())
 @_as_of("Date used for derived fields")
 def facts(path: str, as_of: str | None) -> None:
@@ -233,7 +234,7 @@ def facts(path: str, as_of: str | None) -> None:
     _guarded(lambda: command.run(path, as_of))
 
 
-@main.command()
+@main.command(short_help="Write a new agreement skeleton with every section to fill in.")
 @click.argument("path", required=False, default="agreement.yaml", type=click.Path())
 @click.option("--title", default="New partnership agreement", show_default=True, help="The agreement's title.")
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")

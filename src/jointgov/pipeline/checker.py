@@ -141,9 +141,10 @@ def _chosen(rule: Rule, keys: frozenset[str] | None) -> bool:
 def check_options(catalogue: Catalogue, options: Options) -> None:
     """Refuse (ConfigError) a ``--select``/``--ignore`` key or a severity override the catalogue does not know,
     and any attempt to ignore or lower a JG0xx or JG8xx rule."""
-    for key in sorted((options.select or frozenset()) | options.ignore):
-        if not any(_chosen(r, frozenset({key})) for r in catalogue.rules):
-            raise ConfigError(f"unknown rule '{key}' in --select/--ignore (see 'jointgov rules')")
+    for option, keys in (("--select", options.select or frozenset()), ("--ignore", options.ignore)):
+        for key in sorted(keys):
+            if not any(_chosen(r, frozenset({key})) for r in catalogue.rules):
+                raise ConfigError(f"unknown rule '{key}' in {option} (see 'jointgov rules')")
     for key, level in options.severity.items():
         rule = catalogue.by_key(key)
         if rule is None:
@@ -170,6 +171,12 @@ def prepare(settings: Settings) -> Catalogue:
                 known = ", ".join(rule.parameters) or "none"
                 raise ConfigError(f"invalid config: {settings.config.path}: parameters.{rule_id}.{name}: {rule.id} "
                                   f"has no parameter '{name}' (its parameters: {known})")
+    config = settings.config
+    for name, keys in (("select", config.select), ("ignore", config.ignore)):
+        for key in keys:  # the configuration's rule keys, named as the file names them
+            if not any(_chosen(r, frozenset({key})) for r in catalogue.rules):
+                raise ConfigError(f"invalid config: {config.path}: {name}: unknown rule '{key}' (see 'jointgov "
+                                  "rules')")
     check_options(catalogue, settings.options)
     return catalogue
 

@@ -6,9 +6,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from jointgov.diff.compare import MARKERS, Change, FileDiff, Listed, describe, show
+from jointgov.diff.compare import MARKERS, Change, FileDiff, describe, show
 from jointgov.diff.variations import unagreed
 from jointgov.model import Finding
+from jointgov.reporters.summary import BUDGET, COMMENT_LIMIT, size
 
 
 def _whole(c: Change) -> str | None:
@@ -23,7 +24,7 @@ def _where(path: str, line: int | None, column: int | None) -> str:
 
 
 def _n(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def agreed_text(c: Change) -> str:
@@ -140,22 +141,53 @@ def refusal(diffs: Sequence[FileDiff]) -> str:
 
 
 def render_markdown(diffs: Sequence[FileDiff], as_of: str) -> str:
-    """A pull-request comment: a heading, a table of the changes, the findings introduced and resolved."""
-    out = ["## Governance diff", "", f"{_sentence(diffs)[:1].upper()}{_sentence(diffs)[1:]} (as of {as_of}).", ""]
-    out += [f"**Cannot compare** {_code(_where(d.path, d.error.line, d.error.column))}: {d.error.rule_id} "
-            f"{_md(d.error.message)}\n" for d in diffs if d.error]
+    """A pull-request comment: a heading, a table of the changes, the findings introduced and resolved; within
+    GitHub's limit for a comment (``summary.BUDGET``): when it would not fit, the weakenings come first and a
+    closing line says what was cut."""
+    head = ["## Governance diff", "", f"{_sentence(diffs)[:1].upper()}{_sentence(diffs)[1:]} (as of {as_of}).", ""]
+    head += [f"**Cannot compare** {_code(_where(d.path, d.error.line, d.error.column))}: {d.error.rule_id} "
+             f"{_md(d.error.message)}\n" for d in diffs if d.error]
     rows = [c for d in diffs for c in d.changes]
-    out += ["| effect | where | item | change | why it matters |", "| --- | --- | --- | --- | --- |"] if rows else [
-        "No governance-relevant changes."]
-    for c in rows:
-        what = f"{_code(show(c.old))} → {_code(show(c.new))}" if _whole(c) is None else _whole(c)
-        what = f"{_code(c.field)} {what}" if c.field else what
-        agreed = f" **Agreed**: {_md(agreed_text(c))}." if c.agreed else ""
-        out.append(f"| {MARKERS[c.effect]} {c.effect} | {_code(_where(c.path, c.line, c.column))} | {_code(c.item)} | "
-                   f"{what} | {_md(c.explanation)}{agreed} |")
+    lines = [_row(c) for c in rows]
+    findings = {key: [x for d in diffs for x in getattr(d, key)] for key in ("introduced", "resolved")}
+    listed = {key: [_listed_line(f, w) for f, w in items] for key, items in findings.items()}
+    whole = _assemble(head, lines, listed, {key: len(items) for key, items in findings.items()})
+    if size(whole) <= BUDGET:
+        return whole
+    order = sorted(range(len(rows)), key=lambda i: ("weakens", "changes", "strengthens").index(rows[i].effect))
+    kept: list[str] = []
+    kept_listed: dict[str, list[str]] = {"introduced": [], "resolved": []}
+    used = size("\n".join(head)) + 2_000  # the headings and the closing line
+    for text, target in [*((lines[i], kept) for i in order),
+                         *((line, kept_listed[key]) for key in ("introduced", "resolved") for line in listed[key])]:
+        if used + size(text) + 1 > BUDGET:
+            continue
+        target.append(text)
+        used += size(text) + 1
+    cut_rows, cut_findings = len(lines) - len(kept), sum(len(listed[k]) - len(kept_listed[k]) for k in listed)
+    cut = " and ".join(_n(n, word) for n, word in ((cut_rows, "change"), (cut_findings, "finding")) if n)
+    tail = (f"\n*Cut to stay within GitHub's {COMMENT_LIMIT:,}-character limit for a comment: {cut} not shown (the "
+            "weakenings come first). The full diff: `jointgov diff` with `--format text` or `--format json`.*\n")
+    return _assemble(head, kept, kept_listed, {key: len(items) for key, items in findings.items()}) + tail
+
+
+def _row(c: Change) -> str:
+    what = f"{_code(show(c.old))} → {_code(show(c.new))}" if _whole(c) is None else _whole(c)
+    what = f"{_code(c.field)} {what}" if c.field else what
+    agreed = f" **Agreed**: {_md(agreed_text(c))}." if c.agreed else ""
+    return (f"| {MARKERS[c.effect]} {c.effect} | {_code(_where(c.path, c.line, c.column))} | {_code(c.item)} | "
+            f"{what} | {_md(c.explanation)}{agreed} |")
+
+
+def _listed_line(f: Finding, waived: bool) -> str:
+    return (f"- {_code(f'{f.path}:{f.line}:{f.column}')} {f.severity} {f.rule_id} {_code(f.rule_name)}: "
+            f"{_md(f.message)}{' (waived)' if waived else ''}")
+
+
+def _assemble(head: list[str], rows: list[str], listed: dict[str, list[str]], counts: dict[str, int]) -> str:
+    out = [*head, *(["| effect | where | item | change | why it matters |", "| --- | --- | --- | --- | --- |"]
+                    if rows else ["No governance-relevant changes."]), *rows]
     for title, key in (("Findings introduced", "introduced"), ("Findings resolved", "resolved")):
-        items: list[Listed] = [x for d in diffs for x in getattr(d, key)]
-        out += ["", f"### {title} ({len(items)})", ""]
-        out += [f"- {_code(f'{f.path}:{f.line}:{f.column}')} {f.severity} {f.rule_id} {_code(f.rule_name)}: "
-                f"{_md(f.message)}{' (waived)' if w else ''}" for f, w in items] or ["None."]
+        out += ["", f"### {title} ({counts[key]})", ""]
+        out += listed[key] or ["None."]
     return "\n".join(out) + "\n"

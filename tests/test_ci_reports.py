@@ -134,6 +134,20 @@ def test_the_pull_request_diff_of_300_new_agreements_fits_in_a_comment(corpus: d
                    "text` or `--format json`.*")
 
 
+def test_the_job_summary_is_appended_with_the_github_format_only(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    summary = tmp_path / "step-summary.md"
+    summary.write_text("## an earlier step\n", encoding="utf-8")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    with contextlib.chdir(ROOT):
+        run(["protocols/barnsley-2003.yaml"], fmt="text", as_of=AS_OF, out=io.StringIO())
+        assert summary.read_text(encoding="utf-8") == "## an earlier step\n"
+        run(["protocols/barnsley-2003.yaml"], fmt="github", as_of=AS_OF, out=io.StringIO())
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("## an earlier step\n## jointgov: the agreement does not pass\n\n")
+    assert "- **error** `protocols/barnsley-2003.yaml:45:15` JG307 agreement-expired: " in text
+
+
 # Problem matchers read the text format
 
 GCC = re.compile(r"^(.*?):(\d+):(\d*):?\s+(?:fatal\s+)?(warning|error):\s+(.*)$")

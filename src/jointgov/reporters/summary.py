@@ -54,9 +54,14 @@ def render(report: Report) -> str:
     """The summary of *report* as Markdown, within ``BUDGET``."""
     views = agreements(report)
     failing = sum(a.status in ("fail", "broken") for a in views)
-    title = (f"## jointgov: {failing} of {plural(len(views), 'agreement')} {'does' if failing == 1 else 'do'} not pass"
-             if failing else f"## jointgov: {'the agreement passes' if len(views) == 1 else 'every agreement passes'}"
-             if views else "## jointgov: no agreement checked")
+    if len(views) == 1:
+        verdict = f"the agreement {'does not pass' if failing else 'passes'}"
+    elif views:
+        verdict = (f"{failing} of {plural(len(views), 'agreement')} {'does' if failing == 1 else 'do'} not pass"
+                   if failing else "every agreement passes")
+    else:
+        verdict = "no agreement checked"
+    title = f"## jointgov: {verdict}"
     counts = report.summary()
     found = ", ".join(f"{plural(n, sev) if sev != 'info' else f'{n:,} info'}" for sev, n in counts.items())
     head = [title, "",

@@ -252,12 +252,10 @@ def _once(causes: list[Located]) -> list[Located]:
     """Causes that say the same thing said once, at each of their places (``path:118:5, 133:15``)."""
     merged: dict[str, Located] = {}
     for cause in causes:
-        if cause.message in merged:
-            first = merged[cause.message]
-            merged[cause.message] = Located(f"{first.where}, {cause.where.rsplit(':', 2)[-2]}:"
-                                            f"{cause.where.rsplit(':', 1)[-1]}", first.field, first.message)
-        else:
-            merged[cause.message] = cause
+        first = merged.get(cause.message)
+        line_col = ":".join(cause.where.rsplit(":", 2)[-2:])  # path:line:col, the path possibly holding colons
+        merged[cause.message] = cause if first is None else Located(f"{first.where}, {line_col}", first.field,
+                                                                     first.message)
     return list(merged.values())
 
 

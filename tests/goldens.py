@@ -44,11 +44,13 @@ UNILATERAL = """\
 """
 
 
-def check_report(fmt: str, simulate: bool = False) -> str:
-    """``jointgov check protocols --format FMT [--simulate]`` as of 2026-11-23, run from the repository root."""
+def check_report(fmt: str, simulate: bool = False, fail_on: str = "never") -> str:
+    """``jointgov check protocols --format FMT [--simulate]`` as of 2026-11-23, run from the repository root (JUnit
+    with ``--fail-on warning``, the default, so that its test cases fail; the others with ``never``)."""
     out = io.StringIO()
     with contextlib.chdir(ROOT):
-        run(["protocols"], fmt=fmt, as_of=AS_OF, out=out, simulate=simulate, fail_on="never")
+        run(["protocols"], fmt=fmt, as_of=AS_OF, out=out, simulate=simulate,
+            fail_on="warning" if fmt == "junit" else fail_on)
     return out.getvalue()
 
 
@@ -84,6 +86,7 @@ def diff_report() -> str:
 MAKERS: dict[str, Callable[[], str]] = {
     "report.md": lambda: check_report("markdown"),
     "report-simulate.md": lambda: check_report("markdown", simulate=True),
+    "summary.md": lambda: check_report("summary"),
     "sarif.json": lambda: machine_report("sarif"),
     "junit.xml": lambda: machine_report("junit"),
     "github.txt": lambda: machine_report("github"),

@@ -46,6 +46,7 @@ FIXED = [  # ids, names and default severities are fixed: configurations and wai
     ("JG704", "lead-provider-reports", "warning"), ("JG705", "integration-scheme", "error"),
     ("JG801", "waiver-expired", "error"),
     ("JG802", "waiver-unapproved", "error"), ("JG803", "waiver-unused", "warning"),
+    ("JG804", "variation-unagreed", "error"),
 ]
 REPOSITORY_RULES = [
     ("JG901", "party-abolished", "error"), ("JG902", "party-unregistered", "warning"),

@@ -33,10 +33,10 @@ def test_findings_exit_1_with_sorted_lines_and_summary(bad: Path) -> None:
     code, out, _ = invoke("check", str(bad), *AS_OF)
     assert code == 1
     assert out.splitlines() == [
-        f"{bad}:13:1: error JG003 schema: the document: unknown key 'stray'; the keys allowed here are: "
+        f"{bad}:13:1: error: JG003 schema: the document: unknown key 'stray'; the keys allowed here are: "
         "jointgov, agreement, parties, approvals, consultations, successors, joint_posts, protocols, "
         "dispute_routes, secondments, pooled_budgets, governance_bodies, lead_providers, outcomes, review, "
-        "triggers, exit, communication, clauses, waivers (keys starting x- are free for local use)",
+        "triggers, exit, communication, clauses, waivers, variations (keys starting x- are free for local use)",
         "1 error in 1 file (1 not checked against the rules until its form is fixed)",
     ]
 
@@ -86,7 +86,7 @@ def test_user_rule_directory_adds_a_rule(tmp_path: Path, bad: Path) -> None:
     code, out, _ = invoke("check", str(agreement), "--rules", str(rules), "--select", "ACME001",
                           "--fail-on", "info", *AS_OF)
     assert code == 1
-    assert out.splitlines()[0] == f"{agreement}:7:5: info ACME001 council-named: party Example Council is a council"
+    assert out.splitlines()[0] == f"{agreement}:7:5: info: ACME001 council-named: party Example Council is a council"
 
 
 def test_select_and_ignore_by_name(tmp_path: Path) -> None:
@@ -102,7 +102,8 @@ def test_json_is_the_documented_object() -> None:
     code, out, _ = invoke("check", str(PROTOCOLS / "barking-dagenham-2001.yaml"), "--format", "json", *AS_OF)
     doc = json.loads(out)
     assert code == 1
-    assert list(doc) == ["jointgov", "as_of", "files", "findings", "summary", "waived", "baseline", "provenance"]
+    assert list(doc) == ["jointgov", "as_of", "files", "findings", "summary", "waived", "baseline", "skipped",
+                         "provenance"]
     assert doc["as_of"] == "2026-11-23"
     assert list(doc["files"][0]) == ["path", "sha256", "rules_run"]
     assert list(doc["summary"]) == ["error", "warning", "info"]
@@ -138,6 +139,14 @@ def test_colour_only_on_a_terminal_and_never_with_no_color() -> None:
     assert b"\x1b[" not in run_in_pty(env | {"NO_COLOR": "1"})
     piped = subprocess.run([sys.executable, "-m", "jointgov", "check", target, *AS_OF], capture_output=True, env=env)
     assert b"\x1b[" not in piped.stdout
+    # --color always: in a CI log too (piped), even with NO_COLOR; --color never: not even on a terminal
+    errors = json.loads(invoke("check", target, *AS_OF, "--format", "json")[1])["summary"]["error"]
+    for command in ("check", "simulate"):
+        always = subprocess.run([sys.executable, "-m", "jointgov", command, target, *AS_OF, "--color", "always"],
+                                capture_output=True, env=env | {"NO_COLOR": "1"})
+        # red: each error, and each unilateral scenario run
+        assert always.stdout.count(b"\x1b[31m") == {"check": errors, "simulate": 4}[command]
+        assert b"\x1b[" not in _pty_output([command, target, *AS_OF, "--color", "never"], env), command
 
 
 def _pty_output(args: list[str], env: dict[str, str]) -> bytes:
@@ -255,3 +264,21 @@ def test_facts_help_lists_the_derived_fields() -> None:
     assert code == 0 and "Derived fields:" in out
     assert all(name in out for name in DERIVED)
     assert "the sum of the contributions' amounts" in " ".join(out.split())
+
+
+def test_help_lists_every_command_without_cutting_a_description() -> None:
+    code, out, _ = invoke("--help")
+    commands = out.split("Commands:\n")[1].splitlines()
+    assert code == 0 and len(commands) == 9
+    assert not [line for line in commands if line.endswith("...")]
+    code, out, _ = invoke("explain", "--help")
+    assert "--rules DIRECTORY  An extra directory of rule files, whose rules can be" in out
+
+
+def test_check_and_simulate_json_share_their_top_level_keys() -> None:
+    target = str(PROTOCOLS / "barking-dagenham-remediated.yaml")
+    check = json.loads(invoke("check", target, "--format", "json", *AS_OF)[1])
+    simulate = json.loads(invoke("simulate", target, "--format", "json", *AS_OF)[1])
+    assert list(simulate) == ["jointgov", "as_of", "summary", "files", "skipped"]
+    assert [key for key in check if key in simulate] == ["jointgov", "as_of", "files", "summary", "skipped"]
+    assert (simulate["jointgov"], simulate["as_of"]) == (check["jointgov"], check["as_of"])

@@ -137,4 +137,25 @@ def test_only_excluded_files_is_nothing_to_check_not_an_error(project: Path) -> 
     (project / "jointgov.toml").write_text('exclude = ["agreements/*"]\n')
     out = io.StringIO()
     assert run([str(project / "agreements" / "a.yaml")], as_of="2026-11-23", out=out) == 0
-    assert out.getvalue() == "no findings in 0 files\n"
+    # said clearly: not a clean pass of 0 files
+    assert out.getvalue() == (f"{project / 'agreements' / 'a.yaml'}: skipped: excluded by the configuration "
+                              '(exclude = ["agreements/*"] in jointgov.toml)\n'
+                              "no agreement checked; 1 file skipped (1 excluded by the configuration)\n")
+
+
+@pytest.mark.parametrize(("toml", "args", "message"), [
+    ('ignore = ["JG999"]\n', [], "invalid config: {config}: ignore: unknown rule 'JG999' (see 'jointgov rules')"),
+    ('select = ["JG1", "nonsense"]\n', [],
+     "invalid config: {config}: select: unknown rule 'nonsense' (see 'jointgov rules')"),
+    ("", ["--ignore", "JG999"], "unknown rule 'JG999' in --ignore (see 'jointgov rules')"),
+    ("", ["--select", "JG101,JG999"], "unknown rule 'JG999' in --select (see 'jointgov rules')"),
+])
+def test_an_unknown_rule_is_reported_where_it_was_written(project: Path, toml: str, args: list[str],
+                                                          message: str) -> None:
+    from click.testing import CliRunner
+
+    from jointgov.cli import main
+
+    (project / "jointgov.toml").write_text(toml)
+    result = CliRunner().invoke(main, ["check", "a.yaml", *args])
+    assert (result.exit_code, result.stderr) == (2, f"jointgov: {message.format(config=project / 'jointgov.toml')}\n")

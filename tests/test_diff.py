@@ -35,9 +35,11 @@ from tests.goldens import REMEDIATED, barking_pair, expected, unilateral
 
 AS_OF = ("--as-of", "2026-11-23")
 JG104 = ("JG104 no-unilateral-removal: joint post 'Director of Social Services and Place Director, Barking and "
-         "Dagenham': the holder can be removed without nel-icb, which is not in removal.decided_by, and "
+         "Dagenham': the holder can be removed without NHS North East London Integrated Care Board (nel-icb), which is "
+         "not in removal.decided_by, and "
          "removal.requires has neither joint-review nor dispute-route")
-DECIDED_BY = ("weakens: ce-dss: removal decided_by [lbbd, nel-icb] → [lbbd]: one party (lbbd) can now withdraw the "
+DECIDED_BY = ("weakens: ce-dss: removal decided_by [lbbd, nel-icb] → [lbbd]: one party (London Borough of Barking and "
+              "Dagenham) can now withdraw the "
               "post holder alone")
 REQUIRES = ("weakens: ce-dss: removal requires [joint-review, dispute-route, notice] → [notice]: fewer preconditions "
             "before the post holder is withdrawn: joint-review, dispute-route no longer required")
@@ -62,7 +64,14 @@ def barking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
 def test_unilateral_removal_weakens_and_introduces_jg104(barking: tuple[str, str]) -> None:
     old, new = barking
     code, out, err = invoke(old, new, *AS_OF, "--fail-on-weakening")
-    assert (code, err) == (1, "")
+    assert code == 1
+    # the refusal says what it is, and the record that would let an agreed weakening through
+    assert err.splitlines()[:5] == [
+        "jointgov diff: refused: 2 changes weaken an agreement and no variation recorded in it says the parties "
+        "agreed them (the lines marked weakens above).",
+        "If the parties did agree, record each decision in the agreement, in the same commit as the change:",
+        "", "variations:", f"  - clause: joint_posts.ce-dss.removal.decided_by  # {new}:159:7"]
+    assert "  - clause: joint_posts.ce-dss.removal.requires  # " in err
     assert out.splitlines() == [
         f"{new}:159:7: {DECIDED_BY}",
         f"{new}:161:7: {REQUIRES}",
@@ -83,15 +92,16 @@ def test_unilateral_removal_as_json(barking: tuple[str, str]) -> None:
     assert report["changes"][0] == {
         "path": new, "line": 159, "column": 7, "pointer": "/joint_posts/0/removal/decided_by", "item": "ce-dss",
         "field": "removal decided_by", "old": ["lbbd", "nel-icb"], "new": ["lbbd"], "effect": "weakens",
-        "explanation": "one party (lbbd) can now withdraw the post holder alone"}
+        "explanation": "one party (London Borough of Barking and Dagenham) can now withdraw the post holder alone",
+        "clause": "joint_posts.ce-dss.removal.decided_by", "agreed": None}
     assert [(c["effect"], c["field"], c["line"], c["column"], c["old"], c["new"]) for c in report["changes"]][1] == (
         "weakens", "removal requires", 161, 7, ["joint-review", "dispute-route", "notice"], ["notice"])
     assert [(f["rule_id"], f["path"], f["line"], f["column"], f["pointer"], f["waived"])
             for f in report["findings_introduced"]] == [
         ("JG104", new, 159, 7, "/joint_posts/0/removal/decided_by", False)]
     assert report["findings_resolved"] == [] and report["errors"] == []
-    assert report["summary"] == {"files": 1, "weakens": 2, "strengthens": 0, "changes": 0, "findings_introduced": 1,
-                                 "findings_resolved": 0, "errors": 0}
+    assert report["summary"] == {"files": 1, "weakens": 2, "strengthens": 0, "changes": 0, "agreed": 0,
+                                 "findings_introduced": 1, "findings_resolved": 0, "errors": 0, "skipped": 0}
 
 
 def test_the_reverse_edit_strengthens_and_resolves_at_the_old_location(barking: tuple[str, str]) -> None:
@@ -99,7 +109,9 @@ def test_the_reverse_edit_strengthens_and_resolves_at_the_old_location(barking: 
     code, out, _ = invoke(new, old, *AS_OF, "--fail-on-weakening")
     assert code == 0
     assert out.splitlines() == [
-        f"{old}:159:7: strengthens: ce-dss: removal decided_by [lbbd] → [lbbd, nel-icb]: nel-icb must now also agree "
+        # the ICB's party and its board have one name: the id says which
+        f"{old}:159:7: strengthens: ce-dss: removal decided_by [lbbd] → [lbbd, nel-icb]: NHS North East London "
+        "Integrated Care Board (nel-icb) must now also agree "
         "to withdraw the post holder",
         f"{old}:162:7: strengthens: ce-dss: removal requires [notice] → [joint-review, dispute-route, notice]: more "
         "preconditions before the post holder is withdrawn: joint-review, dispute-route now required",
@@ -530,14 +542,15 @@ def test_table_row(row: str | None, before: str, after: str, effect: str, item: 
 def test_every_row_of_the_table_is_tested() -> None:
     judged = {r.path for r in ROWS if r.compare != "ignore"}
     assert judged == {c[0] for c in CASES if c[0]}
-    assert {r.path for r in ROWS if r.compare == "ignore"} == {p for p, _, _ in COSMETIC}
+    # variations are judged apart from the table (jointgov.diff.variations: tests/test_variations.py)
+    assert {r.path for r in ROWS if r.compare == "ignore"} == {p for p, _, _ in COSMETIC} | {"variations"}
 
 
 def test_one_party_left_reads_alone() -> None:
     edited = FULL.replace("rating.\n    decided_by: [council, pct]", "rating.\n    decided_by: [pct]")
-    assert changes(FULL, edited)[0].explanation == "one party (pct) can now decide the response alone"
+    assert changes(FULL, edited)[0].explanation == "one party (Example PCT) can now decide the response alone"
     two = FULL.replace("rating.\n    decided_by: [council, pct]", "rating.\n    decided_by: [council, pct, vol]")
-    assert changes(two, FULL)[0].explanation == "fewer parties decide the response: vol no longer"
+    assert changes(two, FULL)[0].explanation == "fewer parties decide the response: Example Voluntary Group no longer"
 
 
 COSMETIC = [  # (ignore row, text, replacement): never reported
@@ -583,7 +596,7 @@ def test_invalid_yaml_in_the_new_version(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("jointgov: 1\nagreement: [\n", encoding="utf-8")
     code, out, err = invoke(str(REMEDIATED), str(broken), *AS_OF, "--fail-on-weakening")
-    assert (code, err) == (1, "")
+    assert (code, err) == (1, "jointgov diff: refused: 1 changed agreement cannot be read: fix it first (above)\n")
     assert out.splitlines() == [
         f"{broken}:3:1: JG001 yaml-syntax: YAML syntax error: while parsing a flow node, did not find expected node "
         "content (found at line 3, column 1) (cannot compare until the agreement is fixed)",
@@ -677,8 +690,8 @@ def test_git_changed_new_and_removed_agreements(repo: Path) -> None:
         # the Barnsley example is an agreement of 2003: added today, it has expired and its reviews are overdue
         "protocols/barnsley.yaml:45:15: introduced: error JG307 agreement-expired: the agreement is marked in-force "
         "but expired on 2006-03-31 (checked as of 2026-11-23)",
-        "protocols/barnsley.yaml:91:16: introduced: warning JG609 review-overdue: protocol 'comms-protocol' was due "
-        "for review on 2004-03-31, before 2026-11-23: hold the review and set a new review_on",
+        "protocols/barnsley.yaml:91:16: introduced: warning JG609 review-overdue: protocol 'Joint communication and "
+        "crisis protocol' was due for review on 2004-03-31, before 2026-11-23: hold the review and set a new review_on",
         "protocols/barnsley.yaml:304:13: introduced: warning JG609 review-overdue: the evaluation "
         "(review.evaluation.due_on) was due on 2004-03-31, before 2026-11-23: record it and set the next due_on",
         f"protocols/bd.yaml:159:7: introduced: error {JG104}",

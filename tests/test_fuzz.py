@@ -318,7 +318,10 @@ def test_command_line_on_mutants(tmp_path: Path) -> None:
     assert proc.returncode in (0, 1), (proc.returncode, proc.stderr)
     assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, proc.stderr
     report = json.loads(proc.stdout)
-    assert sorted(f["path"] for f in report["files"]) == sorted(files)
+    # one file is no agreement (a tagged list: no jointgov, agreement or parties key): skipped, and said to be
+    assert [(s["path"], s["reason"]) for s in report["skipped"]] == [
+        (str(tmp_path / "tag-directive" / "agreement.yaml"), "not-an-agreement")]
+    assert sorted([f["path"] for f in report["files"]] + [s["path"] for s in report["skipped"]]) == sorted(files)
     for finding in report["findings"]:
         assert_located(files[finding["path"]].read_bytes(), finding["line"], finding["column"], finding)
     failing = [f for f in report["findings"] if f["severity"] in ("error", "warning")]

@@ -182,7 +182,7 @@ def test_commit_with_a_failing_agreement_is_refused(repo: Repo) -> None:
     done = repo.commit("add the 2001 agreement")
     assert done.returncode != 0, done.stdout
     assert repo.head() == before, "the commit was made although the hook failed"
-    assert f"{name}:118:5: error JG104" in done.stdout, done.stdout
+    assert f"{name}:118:5: error: JG104" in done.stdout, done.stdout
     assert "jointgov" in done.stdout and "Failed" in done.stdout
     assert name in repo.git("diff", "--cached", "--name-only")  # still staged, for the author to fix
 
@@ -219,5 +219,128 @@ def test_only_the_changed_files_are_checked(repo: Repo) -> None:
     repo.git("add", clean)
     refused = repo.commit("review both")
     assert refused.returncode != 0
-    assert f"{failing}:118:5: error JG104" in refused.stdout
+    assert f"{failing}:118:5: error: JG104" in refused.stdout
     assert repo.head() != before and repo.git("log", "-1", "--format=%s") == "add the remediated agreement"
+
+
+# The README's snippet, verbatim, in a repository that also holds other YAML
+
+README = ROOT / "README.md"
+SNIPPET_MARK = "<!-- pre-commit-snippet -->\n```yaml\n"
+MKDOCS = "site_name: Partnership agreements\nnav:\n  - Home: index.md\n"
+WORKFLOW = """\
+name: agreements
+on: [push, pull_request]
+jobs:
+  check:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+"""
+SHORTER_NOTICE = ("  notice_days: 365\n", "  notice_days: 180\n")
+VARIATION = """\
+variations:
+  - clause: exit.notice_days
+    from: 365
+    to: 180
+    reason: Both parties want a shorter notice period now that the services are stable.
+    agreed_by: partnership-board
+    agreed_on: 2026-10-01
+    minute: Partnership board minute 2026/14
+"""
+
+
+def readme_snippet() -> str:
+    """The pre-commit configuration the README tells users to copy, exactly as it is written there."""
+    text = README.read_text(encoding="utf-8")
+    assert text.count(SNIPPET_MARK) == 1, "the README's pre-commit snippet lost its marker"
+    return text.split(SNIPPET_MARK, 1)[1].split("```", 1)[0]
+
+
+@pytest.fixture()
+def readme_repo(tmp_path: Path, hook_repo: HookRepo) -> Iterator[Repo]:
+    """A repository of agreements with mkdocs.yml and a workflow, using the README's snippet as the README says:
+    copied with the address of jointgov in ``repo:`` (the one thing a user fills in), then ``pre-commit
+    autoupdate`` and ``pre-commit install``."""
+    path = tmp_path / "partnership"
+    (path / ".github" / "workflows").mkdir(parents=True)
+    _git_init(path, hook_repo.env)
+    snippet = readme_snippet()
+    address = next(line.split("repo:", 1)[1].split("#", 1)[0].strip() for line in snippet.splitlines()
+                   if "repo:" in line)
+    assert snippet.count(address) == 1
+    (path / ".pre-commit-config.yaml").write_text(snippet.replace(address, str(hook_repo.path)), encoding="utf-8")
+    updated = _run(_pre_commit("autoupdate"), path, hook_repo.env)
+    assert updated.returncode == 0, updated.stdout
+    config = (path / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    assert f"rev: {hook_repo.rev}" in config and "HEAD" not in config.split("rev:", 1)[1].split("#", 1)[0], config
+    installed = _run(_pre_commit("install"), path, hook_repo.env)
+    assert installed.returncode == 0, installed.stdout
+    made = Repo(path, hook_repo.env)
+    (path / "mkdocs.yml").write_text(MKDOCS, encoding="utf-8")
+    (path / ".github" / "workflows" / "agreements.yml").write_text(WORKFLOW, encoding="utf-8")
+    made.git("add", ".pre-commit-config.yaml", "mkdocs.yml", ".github/workflows/agreements.yml")
+    first = made.commit("site and workflow")
+    assert first.returncode == 0, first.stdout
+    yield made
+
+
+def test_readme_snippet_skips_other_yaml_and_says_so(readme_repo: Repo) -> None:
+    """mkdocs.yml and the workflow did not stop the first commit; asked, the hook says why mkdocs.yml was skipped
+    (the workflow, under .github/, is never passed to it)."""
+    assert readme_repo.git("show", "--name-only", "--format=", "HEAD").splitlines() == [
+        ".github/workflows/agreements.yml", ".pre-commit-config.yaml", "mkdocs.yml"]
+    asked = _run(_pre_commit("run", "jointgov", "--verbose", "--files", "mkdocs.yml",
+                             ".github/workflows/agreements.yml"), readme_repo.path, readme_repo.env)
+    assert asked.returncode == 0, asked.stdout
+    assert ("mkdocs.yml: skipped: not an agreement (it has no jointgov, agreement or parties key at its top level)"
+            in asked.stdout), asked.stdout
+    assert "no agreement checked; 1 file skipped (1 not an agreement)" in asked.stdout
+    assert "agreements.yml" not in asked.stdout and "(no files to check)" not in asked.stdout
+
+
+def test_readme_snippet_refuses_a_failing_agreement_and_passes_a_clean_one(readme_repo: Repo) -> None:
+    before = readme_repo.head()
+    failing = readme_repo.add(FAILING)
+    (readme_repo.path / "mkdocs.yml").write_text(MKDOCS + "  - Agreements: agreements.md\n", encoding="utf-8")
+    readme_repo.git("add", "mkdocs.yml")
+    refused = readme_repo.commit("the 2001 agreement, and the site")
+    assert refused.returncode != 0 and readme_repo.head() == before
+    assert f"{failing}:118:5: error: JG101 protocol-before-appointment:" in refused.stdout, refused.stdout
+    assert "mkdocs.yml: skipped: not an agreement" in refused.stdout
+    readme_repo.git("reset", "-q", failing)
+    (readme_repo.path / failing).unlink()
+    clean = readme_repo.add(CLEAN)
+    done = readme_repo.commit("the agreement as it stands today")
+    assert done.returncode == 0, done.stdout
+    assert readme_repo.git("show", "--name-only", "--format=", "HEAD").splitlines() == [clean, "mkdocs.yml"]
+
+
+def test_readme_snippet_refuses_a_weakening_until_the_variation_is_recorded(readme_repo: Repo) -> None:
+    clean = readme_repo.add(CLEAN)
+    assert readme_repo.commit("the agreement as it stands today").returncode == 0
+    agreement = readme_repo.path / clean
+    text = agreement.read_text(encoding="utf-8")
+    assert text.count(SHORTER_NOTICE[0]) == 1
+    line = text.splitlines().index(SHORTER_NOTICE[0].rstrip("\n")) + 1
+    agreement.write_text(text.replace(*SHORTER_NOTICE), encoding="utf-8")
+    readme_repo.git("add", clean)
+    before = readme_repo.head()
+    refused = readme_repo.commit("shorter notice")
+    assert refused.returncode != 0 and readme_repo.head() == before
+    assert f"{clean}:{line}:16: weakens: exit: notice_days 365 → 180: shorter notice before a party may leave" \
+        in refused.stdout, refused.stdout
+    assert "jointgov diff: refused: 1 change weakens an agreement" in refused.stdout
+    assert f"  - clause: exit.notice_days  # {clean}:{line}:16\n    from: 365\n    to: 180\n" in refused.stdout
+    # the documented way through: the variation the parties agreed, in the same commit
+    agreement.write_text(text.replace(*SHORTER_NOTICE) + VARIATION, encoding="utf-8")
+    readme_repo.git("add", clean)
+    done = readme_repo.commit("shorter notice, as the partnership board agreed on 2026-10-01")
+    assert done.returncode == 0, done.stdout
+    assert readme_repo.head() != before
+    # and the record cannot be quietly removed afterwards
+    agreement.write_text(text.replace(*SHORTER_NOTICE), encoding="utf-8")
+    readme_repo.git("add", clean)
+    removed = readme_repo.commit("tidy up")
+    assert removed.returncode != 0, removed.stdout
+    assert "weakens: variation exit.notice_days: removed: a variation is the parties' record" in removed.stdout

@@ -91,21 +91,33 @@ def test_markdown_matches_golden_file(protocols_md: str) -> None:
     assert protocols_md == expected("report.md"), "if the change is intended: python -m tests.goldens, review the diff"
 
 
+def test_summary_matches_golden_file() -> None:
+    assert check_report("summary") == expected("summary.md"), "if intended: python -m tests.goldens, review the diff"
+
+
 def test_markdown_is_deterministic(protocols_md: str) -> None:
     assert report(ROOT, ["protocols"], "markdown", fail_on="never") == protocols_md
 
 
-def test_markdown_has_provenance_summary_and_areas_in_order(protocols_md: str) -> None:
-    assert "- As of: 2026-11-23" in protocols_md
+def test_markdown_opens_with_the_verdict_and_summary_and_ends_with_provenance(protocols_md: str) -> None:
+    assert protocols_md.startswith("# Partnership agreement compliance report\n\nChecked 7 agreements as of "
+                                   "2026-11-23 against 65 rules: 5 do not pass, 1 passes with warnings or notes, 1 "
+                                   "passes.\n\n## Summary\n")
+    assert protocols_md.index("## Summary") < protocols_md.index("\n## 1. ") < protocols_md.index("## Provenance")
+    assert "- As of: 2026-11-23" in protocols_md.split("## Provenance")[1]
     assert re.search(r"protocols/barking-dagenham-2001\.yaml: [0-9a-f]{64}\n", protocols_md)
     assert "| Agreement | Verdict | Errors | Warnings | Info | Waived |" in protocols_md
     barking = protocols_md.split("\n## 1. ")[1].split("\n## 2. ")[0]
     headings = [line[4:] for line in barking.splitlines() if line.startswith("### ")]
     assert headings == [title for title in AREAS.values() if title in headings]
     assert headings[:2] == ["Joint posts", "Disputes"]
-    assert ("- At protocols/barking-dagenham-2001.yaml:118:5 (/joint\\_posts/0/protocol): Joint post "
+    # no JSON pointer for a board; the rationale, the evidence and what to do, as the HTML has them
+    assert ("- At protocols/barking-dagenham-2001.yaml:118:5: Joint post "
             "'Chief Executive of the PCT and Director of Social Services' has no protocol") in barking
-    assert "Remediation: Add a `protocols` item of kind `joint-post`" in barking
+    assert "/joint\\_posts" not in protocols_md and "(/" not in protocols_md
+    jg101 = barking.split("**JG101 protocol-before-appointment**")[1].split("\n**JG102")[0]
+    assert jg101.index("Why it matters: In 2001 Barking and Dagenham combined") < jg101.index("Evidence:") < \
+        jg101.index("What to do: Add a `protocols` item of kind `joint-post`")
 
 
 def unescaped_pipes(line: str) -> int:
@@ -127,12 +139,13 @@ def test_markdown_lists_waived_findings_with_their_waiver(edge_md: str) -> None:
     assert "- Waivers applied:\n  - waived.yaml line 27: JG607, approved by board on 2025-01-15, expires 2027-06-30" \
         in edge_md
     waived = edge_md.split("### Waived findings\n\n")[1]
-    assert waived.startswith("- **JG607 standard-clauses** (warning) at waived.yaml:1:1 (/clauses): ")
+    assert waived.startswith("- **JG607 standard-clauses** (warning) at waived.yaml:1:1: ")
     assert ("Waived by the waiver at line 27: approved by board on 2025-01-15, expires 2027-06-30. "
             "Reason: The standard clauses are being redrafted") in waived
     # 5 warnings: JG903 (the repository rules run on a directory) sees the council named otherwise in hostile.yaml
-    # with --fail-on warning (the default) the warnings fail the agreement too, and its verdict says so
-    assert "| Example partnership (waived.yaml) | Does not pass: 3 errors, 5 warnings | 3 | 5 | 0 | 1 |" in edge_md
+    # with --fail-on warning (the default) the warnings fail the agreement too, and its verdict says so; 4 errors:
+    # JG201 among them (it has no dispute route at all)
+    assert "| Example partnership (waived.yaml) | Does not pass: 4 errors, 5 warnings | 4 | 5 | 0 | 1 |" in edge_md
 
 
 def test_markdown_says_a_broken_form_must_be_fixed_first(edge_md: str) -> None:
@@ -178,7 +191,8 @@ def test_html_verdicts_findings_and_evidence(protocols_html: str) -> None:
     areas = [title for title in AREAS.values() if f"<h3>{title}</h3>" in barking]
     assert [m for m in re.findall(r"<h3>([^<]+)</h3>", barking)] == areas
     jg101 = barking.split('<span class="rule-id">JG101</span>')[1].split("</article>")[0]
-    assert "<code>protocols/barking-dagenham-2001.yaml:118:5</code> at <code>/joint_posts/0/protocol</code>" in jg101
+    assert '<p class="where">Clause: <code>protocols/barking-dagenham-2001.yaml:118:5</code></p>' in jg101
+    assert "/joint_posts" not in protocols_html, "no JSON pointer for a board"
     assert "Why it matters" in jg101 and "What to do" in jg101
     assert ("“Agreed protocols should have been in place, with arbitration if required, before any joint "
             "appointments were made.”<cite>Source: Community Care, &#34;Behind the headlines&#34;, 2003</cite>"
@@ -187,13 +201,16 @@ def test_html_verdicts_findings_and_evidence(protocols_html: str) -> None:
 
 
 def test_html_crosswalk_gives_each_rules_result_per_agreement(protocols_html: str) -> None:
-    crosswalk = protocols_html.split('<section class="crosswalk"')[1]
+    crosswalk = protocols_html.split('<section class="crosswalk')[1]
     row = crosswalk.split('<span class="rule-id">JG101</span>')[1].split("</tr>")[0]
     assert re.findall(r'class="res res-[a-z-]+">([a-z ]+)<', row) == [
         "fails", "passes", "passes", "not applicable", "not applicable", "fails", "fails"]
-    assert "Regulation" not in crosswalk.split("<tbody>")[0]
-    assert ("<q>must be in writing</q><cite>NHS Bodies and Local Authorities Partnership Arrangements Regulations "
-            "2000 (SI 2000/617), reg 7(3)</cite>") in crosswalk
+    # each source is cited once, above the lessons drawn from it
+    sources = re.findall(r'<th class="cw-source" colspan="9"><cite>([^<]+)</cite></th>', crosswalk)
+    assert len(sources) == len(set(sources)) and sources[0] == "Community Care, &#34;Acute problems of trust&#34;, 2003"
+    regulations = crosswalk.split("<cite>NHS Bodies and Local Authorities Partnership Arrangements Regulations 2000 "
+                                  "(SI 2000/617)</cite>")[1]
+    assert '<span class="provision">reg 7(3)</span>: <q>must be in writing</q></td>' in regulations
 
 
 def test_html_waivers_and_broken_form(edge_html: str) -> None:
@@ -259,7 +276,22 @@ def test_html_crosswalk_counts_results_when_there_are_many_agreements(tmp_path: 
     text = (ROOT / "protocols" / "barnsley-2003.yaml").read_bytes()
     for n in range(9):
         (tmp_path / f"a{n}.yaml").write_bytes(text)
-    crosswalk = report(tmp_path, ["."], "html").split('<section class="crosswalk"')[1]
+    crosswalk = report(tmp_path, ["."], "html").split('<section class="crosswalk')[1]
     assert '<th class="num">Fails</th><th class="num">Waived</th><th class="num">Passes</th>' in crosswalk
     row = crosswalk.split('<span class="rule-id">JG401</span>')[1].split("</tr>")[0]
     assert re.findall(r'<td class="num[a-z ]*">(\d+)</td>', row) == ["0", "0", "9", "0", "0"]
+
+
+def test_a_clean_agreement_prints_as_short_as_its_content(browser: object, tmp_path: Path) -> None:
+    """One agreement with no finding: the summary, the agreement and the crosswalk follow one another (no page of
+    its own for a short section, each source cited once): four A4 pages in all with the catalogue's 65 rules in the
+    crosswalk, where there were seven with 58."""
+    html = report(ROOT, ["protocols/barking-dagenham-remediated.yaml"], "html")
+    assert "own-page" not in html.split("<main>")[1] and '<p class="no-findings">' in html
+    path = tmp_path / "clean.html"
+    path.write_text(html, encoding="utf-8")
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(path.as_uri(), wait_until="load")
+    pdf = page.pdf(format="A4")
+    page.close()
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) <= 4

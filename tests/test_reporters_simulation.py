@@ -110,8 +110,8 @@ def test_markdown_section_follows_the_summary_and_adds_only_itself(simulated: di
     assert [line for line in changed if line.startswith("-")] == [
         line for line in changed if line.startswith("-") and line[1:].startswith(moved)]
     added = [line[1:] for line in changed if line.startswith("+") and not line[1:].startswith(moved)]
-    assert added and all(line == "" or line.startswith(("### Stress scenarios", "**JG95", "Remediation: ",
-                                                        "Evidence:", "- Community Care"))
+    assert added and all(line == "" or line.startswith(("### Stress scenarios", "**JG95", "Why it matters: ",
+                                                        "What to do: ", "Evidence:", "- Community Care"))
                          or "Stress scenario" in line for line in added)
     assert {m for m in re.findall(r"\*\*(JG\d+) ", "\n".join(added))} == {"JG951", "JG952", "JG954"}
     assert ("as of 2026-11-23: 5 unilateral, 4 deadlock, 5 undefined, 21 resolved jointly, 7 not applicable."
@@ -142,9 +142,9 @@ def test_markdown_tables_give_each_verdict_days_and_cause(simulated: dict[str, s
     barking = markdown_rows(text, 1)["rating-downgrade"]
     assert barking[1:] == [
         "unilateral", "no joint decision",
-        "`protocols/barking-dagenham-2001.yaml:118:5` `joint_posts[0].removal`: no removal clause: lbbd, the "
-        "employer of record, can withdraw the holder alone; `protocols/barking-dagenham-2001.yaml:133:15` "
-        "`joint_posts[0].employer`: no removal clause: lbbd, the employer of record, can withdraw the holder alone"]
+        # said once, at both clauses; the council by its name; no field path for a board
+        "`protocols/barking-dagenham-2001.yaml:118:5, 133:15` No removal clause: London Borough of Barking and "
+        "Dagenham, the employer of record, can withdraw the holder alone"]
     remediated = markdown_rows(text, 3)["rating-downgrade"]
     assert remediated[1:3] == ["resolved-jointly", "at most 126 days"]
     assert remediated[3].endswith("binds every party (6 steps)")
@@ -161,10 +161,12 @@ def test_markdown_traces_only_verdicts_short_of_a_joint_decision(simulated: dict
     trace = section.split("(rating-downgrade): unilateral. Event: ")[1].split("\n\n**")[0]
     assert trace.endswith(
         "\n\n1. no external-rating trigger: nothing obliges the parties to respond to the rating together (51:1).\n"
-        "2. no removal clause: lbbd, the employer of record, can withdraw the holder alone (118:5). Acts: lbbd. "
-        "Consent: lbbd alone. Outcome: unilateral.")
-    assert ("(164:9). Acts: joint-board. Consent: every party must agree. No time limit. Outcome: deadlock.\n\n"
-            "Other runs: post jgm-learning-disabilities, party gg-pct: deadlock; ") in section
+        "2. no removal clause: London Borough of Barking and Dagenham, the employer of record, can withdraw the holder "
+        "alone (118:5). Acts: London Borough of Barking and Dagenham. Consent: London Borough of Barking and Dagenham "
+        "alone. Outcome: unilateral.")
+    assert ("(164:9). Acts: Joint board. Consent: every party must agree. No time limit. Outcome: deadlock.\n\n"
+            "Other runs: post 'Joint general manager, learning disabilities', party Greater Glasgow Primary Care NHS "
+            "Trust: deadlock; ") in section
 
 
 # HTML
@@ -196,7 +198,9 @@ def test_html_shows_each_agreements_verdicts_in_words_and_colour(simulated: dict
                             ("deadlock", "--error"), ("unilateral", "--error")):
         rule = next(r for r in css.split("}") if f".sim-{verdict}.sim" in r.split("{")[0])
         assert f"color: var({colour})" in rule
-    assert "<code>protocols/barking-dagenham-2001.yaml:118:5</code> <code>joint_posts[0].removal</code>" in page
+    assert ('<p class="cause"><code>protocols/barking-dagenham-2001.yaml:118:5, 133:15</code> No removal clause: '
+            "London Borough of Barking and Dagenham, the employer of record, can withdraw the holder alone</p>") in page
+    assert "joint_posts[0]" not in page, "no field path for a board"
 
 
 def test_html_with_simulations_is_self_contained_and_prints_rows_whole(simulated: dict[str, str]) -> None:
@@ -230,7 +234,7 @@ def test_text_adds_one_line_per_agreement_and_scenario(simulated: dict[str, str]
     plain_findings = plain["text"].rstrip("\n").splitlines()
     # the scenarios' findings join the rules' (in file order), and the count moves with them
     assert [line for line in findings.splitlines()[:-1] if " JG95" not in line] == plain_findings[:-1]
-    assert [line.split(": ")[1].split()[1] for line in findings.splitlines() if " JG95" in line] == [
+    assert [line.split(": ")[2].split()[0] for line in findings.splitlines() if " JG95" in line] == [
         "JG954", "JG951", "JG954", "JG951", "JG954", "JG952"]
     assert findings.splitlines()[-1] == "57 errors, 47 warnings in 7 files"
     block = stress.splitlines()

@@ -100,6 +100,6 @@ def test_registry_option_and_schema() -> None:
     assert "org" in json.loads(runner.invoke(main, ["schema"]).stdout)["$defs"]["party"]["properties"]
     result = runner.invoke(main, ["check", str(REPO / "carers.yaml"), "--registry", str(REPO / "registry.yaml"),
                                   "--select", "JG9", "--as-of", "2026-11-23"])
-    assert result.exit_code == 1 and "carers.yaml:11:5: warning JG902 party-unregistered" in result.stdout
+    assert result.exit_code == 1 and "carers.yaml:11:5: warning: JG902 party-unregistered" in result.stdout
     result = runner.invoke(main, ["check", str(REPO / "carers.yaml"), "--registry", "nowhere.yaml"])
     assert result.exit_code == 2 and "--registry: nowhere.yaml: no such file" in result.stderr

@@ -64,17 +64,23 @@ def test_barking_2001_known_answers() -> None:
     assert rating.verdict == "unilateral"
     # the agreement has no removal clause: the council, employer of record, can withdraw the holder alone
     assert causes(rating) == [(118, 5, "joint_posts[0].removal"), (133, 15, "joint_posts[0].employer")]
-    assert rating.worst is not None and rating.worst.label == "post ce-dss, party bd-pct"
+    assert rating.worst is not None and rating.worst.label == (
+        "post 'Chief Executive of the PCT and Director of Social Services', party Barking and Dagenham Primary Care "
+        "Trust")
     assert [(s.stage, s.line, s.column, s.verdict) for s in rating.worst.steps] == [
         ("trigger", 51, 1, "gap"), ("removal", 118, 5, "unilateral")]
     assert rating.worst.steps[1].says == (
-        "no removal clause: lbbd, the employer of record, can withdraw the holder alone")
+        "no removal clause: London Borough of Barking and Dagenham, the employer of record, can withdraw the holder "
+        "alone")
     reorganisation = scenario(sim, "reorganisation")
     assert reorganisation.verdict == "undefined"
     # nothing binds the successor, so nothing the agreement says (triggers, routes) applies to it: undefined
     assert causes(reorganisation) == [(51, 1, "successors")]
     assert [len(r.steps) for r in reorganisation.runs] == [1, 1, 1]
-    assert [r.label for r in reorganisation.runs] == ["party lbbd", "party bd-pct", "party nel-sha"]  # active only
+    assert [r.subject["party"] for r in reorganisation.runs] == ["lbbd", "bd-pct", "nel-sha"]  # active only
+    assert [r.label for r in reorganisation.runs] == [  # named as the agreement names them
+        "party London Borough of Barking and Dagenham", "party Barking and Dagenham Primary Care Trust",
+        "party North East London Strategic Health Authority"]
     assert {r.name: r.verdict for r in sim.results} == {
         "rating-downgrade": "unilateral", "reorganisation": "undefined", "scope-change": "undefined",
         "key-person-departure": "unilateral", "overspend": "undefined", "party-withdrawal": "undefined"}
@@ -93,8 +99,10 @@ def test_glasgow_rating_downgrade_is_deadlock_because_of_its_route() -> None:
         ("walk", 164, 9, "deadlock")]
     # each NHS party of each post in turn: two in the learning disabilities post, one in the others
     assert [r.label for r in rating.runs] == [
-        "post jgm-learning-disabilities, party nhs-gg", "post jgm-learning-disabilities, party gg-pct",
-        "post jgm-homelessness, party nhs-gg", "post jgm-drug-addiction, party nhs-gg"]
+        "post 'Joint general manager, learning disabilities', party Greater Glasgow NHS Board",
+        "post 'Joint general manager, learning disabilities', party Greater Glasgow Primary Care NHS Trust",
+        "post 'Joint general manager, homelessness', party Greater Glasgow NHS Board",
+        "post 'Joint general manager, drug addiction', party Greater Glasgow NHS Board"]
     assert {r.verdict for r in rating.runs} == {"deadlock"}
     step = rating.worst.steps[-1] if rating.worst else None
     assert step is not None and step.untimed and (step.line, step.column) == (164, 9)
@@ -135,12 +143,12 @@ def test_care_trust_one_governing_body_outvotes_the_council() -> None:
         "overspend": ("not-applicable", None), "party-withdrawal": ("unilateral", 449)}
     for name in ("reorganisation", "scope-change", "party-withdrawal"):
         result = scenario(sim, name)
-        assert result.worst is not None and result.worst.label == "party anyshire-cc"
+        assert result.worst is not None and result.worst.label == "party Anyshire County Council"
         # the trust's 9 members make the quorum of 6 without the council (and would outvote it anyway)
         assert causes(result) == [(142, 5, "governance_bodies[0].quorum")]
         assert result.worst.steps[-1].says == (
-            "step 3: Anyshire Care Trust board can meet its quorum with the members of anyshire-ct alone, so its "
-            "binding decision can be taken without anyshire-cc")
+            "step 3: Anyshire Care Trust board can meet its quorum with the members of Anyshire Care Trust alone, so "
+            "its binding decision can be taken without Anyshire County Council")
 
 
 def test_joint_post_resolves_jointly_once_its_late_protocols_exist() -> None:
@@ -268,9 +276,10 @@ def test_binding_body_and_its_quorum(simulator: Simulator, quorum: str, verdict:
     assert rating.verdict == verdict
     assert causes(rating) == [(*at(text, "quorum: "), "governance_bodies[0].quorum")]
     if verdict == "deadlock":
-        assert "cannot reach its quorum while council stays away" in rating.runs[0].steps[-1].says
+        assert "cannot reach its quorum while Example Council stays away" in rating.runs[0].steps[-1].says
     else:  # the council alone (3 seats) meets a quorum of 3; either side alone meets 2, or no quorum at all
-        alone, without = ("council", "pct") if quorum == "{min: 3}" else ("pct", "council")
+        council, pct = "Example Council", "Example PCT"
+        alone, without = (council, pct) if quorum == "{min: 3}" else (pct, council)
         assert f"can meet its quorum with the members of {alone} alone, so its binding decision can be taken " \
                f"without {without}" in rating.runs[0].steps[-1].says
 
@@ -302,11 +311,11 @@ dispute_routes:
     # the council's (or its successor's) 3 members make the quorum of 3 alone: the board can decide without the
     # PCT, whichever party is reorganised
     assert [(r.label, r.verdict, r.days) for r in result.runs] == [
-        ("party council", "unilateral", 90), ("party pct", "unilateral", 90)]
+        ("party Example Council", "unilateral", 90), ("party Example PCT", "unilateral", 90)]
     # with a member of each side needed, either side can stop the board deciding by staying away
     result = scenario(simulate(simulator, text.replace("{min: 3}", "{min: 3, per_party: 1}")), "reorganisation")
     assert [(r.label, r.verdict, r.days) for r in result.runs] == [
-        ("party council", "deadlock", 90), ("party pct", "deadlock", 90)]
+        ("party Example Council", "deadlock", 90), ("party Example PCT", "deadlock", 90)]
     assert result.verdict == "deadlock"
 
 
@@ -321,7 +330,7 @@ def test_binding_body_without_a_member_of_a_party_or_outvoting_it_is_unilateral(
     rating = scenario(simulate(simulator, text), "rating-downgrade")
     assert rating.verdict == "unilateral"
     assert causes(rating) == [(*at(text, "majority"), "governance_bodies[0].decides_by")]
-    assert "council holds 3 of its seats against 2" in rating.runs[0].steps[-1].says
+    assert "Example Council holds 3 of its seats against 2" in rating.runs[0].steps[-1].says
 
 
 def test_unbounded_when_a_step_has_no_time_limit(simulator: Simulator) -> None:
@@ -411,18 +420,19 @@ joint_posts:
     rating = scenario(simulate(simulator, text), "rating-downgrade")
     assert rating.verdict == "unilateral"
     assert [(r.label, r.verdict) for r in rating.runs] == [
-        ("post safe, party pct", "resolved-jointly"), ("post exposed, party pct", "unilateral")]
+        ("post 'Safe post', party Example PCT", "resolved-jointly"),
+        ("post 'Exposed post', party Example PCT", "unilateral")]
     assert causes(rating) == [(*at(text, "decided_by: [pct]"), "joint_posts[1].removal.decided_by")]
     assert rating.worst is not None and rating.worst.subject == {"post": "exposed", "party": "pct"}
     safe = scenario(simulate(simulator, text, post="safe"), "rating-downgrade")
     assert (safe.verdict, safe.days, [r.label for r in safe.runs]) == ("resolved-jointly", 70, [
-        "post safe, party pct"])
+        "post 'Safe post', party Example PCT"])
 
 
 def test_party_choice(simulator: Simulator) -> None:
     text = POST.format(deciders="[council, pct]") + GOOD_ROUTE
     rating = scenario(simulate(simulator, text, party="council"), "rating-downgrade")
-    assert [r.label for r in rating.runs] == ["post director, party council"]
+    assert [r.label for r in rating.runs] == ["post 'Joint director', party Example Council"]
     with pytest.raises(ConfigError, match=r"--party nobody: no party with that id \(ids: council, pct\)"):
         simulate(simulator, text, party="nobody")
 
@@ -560,8 +570,9 @@ def test_cli_text_output_names_the_causes_with_file_line_column() -> None:
     code, out, _ = _cli(path, "--scenario", "rating-downgrade", as_of="2003-07-01")
     assert code == 1
     assert "  rating-downgrade: unilateral · no joint decision\n" in out
-    assert (f"      {path}:118:5: joint_posts[0].removal: no removal clause: lbbd, the employer of record, can "
-            f"withdraw the holder alone\n      {path}:133:15: joint_posts[0].employer: no removal clause: lbbd, the "
+    lbbd = "London Borough of Barking and Dagenham"
+    assert (f"      {path}:118:5: joint_posts[0].removal: no removal clause: {lbbd}, the employer of record, can "
+            f"withdraw the holder alone\n      {path}:133:15: joint_posts[0].employer: no removal clause: {lbbd}, the "
             "employer of record, can withdraw the holder alone\n") in out
     assert out.endswith("1 scenario results in 1 file, as of 2003-07-01: 1 unilateral\n")
 
@@ -653,7 +664,7 @@ def test_leaving_without_a_joint_review_or_the_dispute_route_is_unilateral(simul
     assert withdrawal.verdict == "unilateral"
     assert causes(withdrawal) == [(*at(text, "requires: [consultation]"), "exit.requires")]
     first = withdrawal.runs[0].steps[0]
-    assert (first.verdict, first.consent) == ("unilateral", "council alone")
+    assert (first.verdict, first.consent) == ("unilateral", "Example Council alone")
     # with a joint review before it, leaving is not one party's act alone
     joint = scenario(simulate(simulator, text.replace("[consultation]", "[joint-review]")), "party-withdrawal")
     assert joint.verdict == "resolved-jointly"
@@ -728,7 +739,7 @@ def test_an_employers_power_returns_after_a_route_that_ends_without_a_binding_de
     rating = scenario(simulate(simulator, text), "rating-downgrade")
     assert rating.verdict == "unilateral"
     assert causes(rating) == [(*at(text, "advisory"), "dispute_routes[0].steps[0].outcome")]
-    assert rating.runs[0].steps[-1].consent == "council alone"
+    assert rating.runs[0].steps[-1].consent == "Example Council alone"
     # a route that ends in a binding decision binds the employer too
     assert scenario(simulate(simulator, POST.format(deciders="[council]").replace(
         "requires: [joint-review, dispute-route]", "requires: [dispute-route]") + GOOD_ROUTE),

@@ -90,7 +90,8 @@ joint_posts:
         time_share: 50
 """
     messages = [f.message for f in checker.check_bytes(text.encode(), "t.yaml").findings if f.rule_id == "JG108"]
-    assert any("the role held for icb, as successor to pct has no reports_to" in m for m in messages), messages
+    said = "the role held for Example ICB, as successor to Example PCT has no reports_to"
+    assert any(said in m for m in messages), messages
 
 
 @pytest.mark.parametrize("split", [True, False])

@@ -44,11 +44,12 @@ LINE = (BASE + BODIES).count("\n") + 1  # the line of the first waiver
 
 
 def waiver(rule: str, target: str = "", reason: str = "Agreed while the posts are re-graded.",
-           approved_by: str = "board", expires_on: str = "2027-03-31") -> str:
+           approved_by: str = "board", approved_on: str = "2025-01-15", expires_on: str = "2027-03-31") -> str:
     lines = [f"  - rule: {rule}"]
     lines += [f"    target: {target}"] if target else []
     lines += [f"    reason: {reason}"] if reason else []
     lines += [f"    approved_by: {approved_by}"] if approved_by else []
+    lines += [f"    approved_on: {approved_on}"] if approved_on else []
     lines += [f"    expires_on: {expires_on}"] if expires_on else []
     return "\n".join(lines) + "\n"
 
@@ -83,7 +84,7 @@ def test_name_matched_waiver_without_target_covers_the_whole_agreement(checker: 
 
 def test_expired_waiver_suppresses_nothing_and_is_jg801(checker: Checker) -> None:
     result = check(checker, waiver("JG107", expires_on="2026-01-31"))
-    assert rules_of(result) == [("JG107", 27, 5), ("JG107", 32, 5), ("JG801", LINE + 3, 17)]
+    assert rules_of(result) == [("JG107", 27, 5), ("JG107", 32, 5), ("JG801", LINE + 4, 17)]
     assert result.waived == []
 
 
@@ -91,6 +92,7 @@ def test_expired_waiver_suppresses_nothing_and_is_jg801(checker: Checker) -> Non
     ({"reason": ""}, (LINE, 5)),
     ({"approved_by": "cabinet"}, (LINE + 2, 18)),
     ({"approved_by": ""}, (LINE, 5)),
+    ({"approved_on": ""}, (LINE, 5)),
     ({"expires_on": ""}, (LINE, 5)),
 ])
 def test_unapproved_waiver_suppresses_nothing_and_is_jg802(checker: Checker, kwargs: dict[str, str],
@@ -109,7 +111,7 @@ def test_unused_waiver_is_jg803_at_its_rule(checker: Checker) -> None:
 def test_reading_and_waiver_rules_cannot_be_waived(checker: Checker) -> None:
     result = check(checker, waiver("JG002"), waiver("waiver-unused"))
     jg803 = [f for f in result.findings if f.rule_id == "JG803"]
-    assert [(f.line, f.column) for f in jg803] == [(LINE, 11), (LINE + 4, 11)]
+    assert [(f.line, f.column) for f in jg803] == [(LINE, 11), (LINE + 5, 11)]
     assert all("cannot be waived" in f.message for f in jg803)
 
 
@@ -133,7 +135,7 @@ def test_waived_findings_do_not_fail_the_run_but_are_reported(tmp_path: Path) ->
     text = io.StringIO()
     assert run([str(agreement)], as_of="2026-11-23", select=["JG107"], out=text) == 0
     assert text.getvalue().splitlines()[-1] == "no findings in 1 file; 2 waived"
-    assert "waived JG107 role-continuity" in text.getvalue()
+    assert "waived: JG107 role-continuity" in text.getvalue()
 
 
 WAIVER_SHOWN = {

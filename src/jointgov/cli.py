@@ -62,6 +62,9 @@ _config = click.option("--config", "config_path", metavar="FILE", help="A jointg
                        "(default: found upward from the working directory).")
 _rules_dirs = click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False),
                            help="An extra directory of rule files.")
+_colour = click.option("--color", "colour", type=click.Choice(("auto", "always", "never")), default="auto",
+                       show_default=True, help="Colour the text output: auto is on a terminal only, and never when "
+                       "NO_COLOR is set; always also in CI logs.")
 _select = click.option("--select", multiple=True, metavar="RULES",
                        help="Only these rules (ids or names, comma-separated).")
 
@@ -80,7 +83,7 @@ def main() -> None:
     """Check joint-governance partnership agreements written in YAML."""
 
 
-@main.command()
+@main.command(short_help="Check agreements: files, or directories of *.yaml and *.yml files.")
 @_paths
 @_format(REPORT_FORMATS, None, "Output format (default: text, or the config's).")
 @_output
@@ -104,21 +107,22 @@ def main() -> None:
 @_scenario_dirs("With --simulate: an extra directory of scenario files.")
 @click.option("--registry", metavar="FILE", help="The organisations register (default: registry.yaml in a directory "
               "being checked, or at the repository root).")
+@_colour
 def check(paths: tuple[str, ...], fmt: str | None, output: str | None, reports: tuple[str, ...],
           fail_on: str | None, as_of: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
           rules_dirs: tuple[str, ...], config_path: str | None, baseline: str | None,
           write_baseline: str | None, jobs: int | None, simulate: bool | None, scenario_dirs: tuple[str, ...],
-          registry: str | None) -> None:
+          registry: str | None, colour: str) -> None:
     """Check agreement files, or directories of *.yaml / *.yml files."""
     from jointgov.commands import check as command
 
     _guarded(lambda: command.run(paths, fmt=fmt, fail_on=fail_on, as_of=as_of, select=select, ignore=ignore,
                                  rules_dirs=rules_dirs, reports=reports, output=output, config_path=config_path,
                                  baseline=baseline, write_baseline=write_baseline, jobs=jobs, simulate=simulate,
-                                 scenario_dirs=scenario_dirs, registry=registry))
+                                 scenario_dirs=scenario_dirs, registry=registry, colour=colour))
 
 
-@main.command()
+@main.command(short_help="Follow agreements through the stress scenarios.")
 @_paths
 @click.option("--scenario", "names", multiple=True, metavar="NAME",
               help="Run only this scenario (repeatable; default: all).")
@@ -132,17 +136,19 @@ def check(paths: tuple[str, ...], fmt: str | None, output: str | None, reports: 
 @_as_of()
 @_scenario_dirs("An extra directory of scenario files.")
 @_config
+@_colour
 def simulate(paths: tuple[str, ...], names: tuple[str, ...], party: str | None, post: str | None, fmt: str,
              output: str | None, fail_on: str, as_of: str | None, scenario_dirs: tuple[str, ...],
-             config_path: str | None) -> None:
+             config_path: str | None, colour: str) -> None:
     """Follow agreements through the stress scenarios (rating downgrade, reorganisation, ...)."""
     from jointgov.commands import simulate as command
 
     _guarded(lambda: command.run(paths, names=names, party=party, post=post, fmt=fmt, fail_on=fail_on,
-                                 as_of=as_of, scenario_dirs=scenario_dirs, output=output, config_path=config_path))
+                                 as_of=as_of, scenario_dirs=scenario_dirs, output=output, config_path=config_path,
+                                 colour=colour))
 
 
-@main.command("diff")
+@main.command("diff", short_help="Compare versions of agreements: what weakens or strengthens them.")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--git", "rev", metavar="REV", help="Compare each changed agreement (under PATH..., default: the "
               "whole repository) with its version at git revision REV.")
@@ -189,7 +195,8 @@ def rules_test(directory: str | None, select: tuple[str, ...]) -> None:
 
 @main.command()
 @click.argument("rule")
-@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False))
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="An extra directory of rule files, whose rules can be explained too.")
 def explain(rule: str, rules_dirs: tuple[str, ...]) -> None:
     """Explain one rule (by id or name): why, evidence, fix, examples."""
     from jointgov.commands import explain as command
@@ -217,7 +224,7 @@ class _FactsCommand(click.Command):
             formatter.write_dl(list(DERIVED.items()))
 
 
-@main.command(cls=_FactsCommand)
+@main.command(cls=_FactsCommand, short_help="Print the facts the rules match for one agreement, as JSON.")
 @click.argument("path", type=click.Path())
 @_as_of("Date used for derived fields")
 def facts(path: str, as_of: str | None) -> None:
@@ -227,7 +234,7 @@ def facts(path: str, as_of: str | None) -> None:
     _guarded(lambda: command.run(path, as_of))
 
 
-@main.command()
+@main.command(short_help="Write a new agreement skeleton with every section to fill in.")
 @click.argument("path", required=False, default="agreement.yaml", type=click.Path())
 @click.option("--title", default="New partnership agreement", show_default=True, help="The agreement's title.")
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
@@ -238,7 +245,7 @@ def init(path: str, title: str, force: bool) -> None:
     _guarded(lambda: command.run(path, force, title=title))
 
 
-@main.command()
+@main.command(short_help="Run the language server for editors (pip install 'jointgov[lsp]').")
 @_as_of("Date every open agreement is judged at")
 @_rules_dirs
 @click.option("--config", "config_path", metavar="FILE", help="A jointgov.toml or pyproject.toml for every file "

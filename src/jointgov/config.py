@@ -8,6 +8,7 @@ Keys (all optional)::
     format = "text"                              # the default --format
     rules = ["governance-rules"]                 # extra rule directories, relative to the config file
     exclude = ["drafts/*", "**/archive/*.yaml"]  # globs, relative to the config file's directory
+    agreements = ["protocols/*"]                 # globs: files there are agreements, whatever they hold
     baseline = "jointgov-baseline.json"          # relative to the config file
 
     [severity]                                   # ([tool.jointgov.severity] in pyproject.toml)
@@ -37,12 +38,12 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from jointgov.model import FAIL_ON, REPORT_FORMATS, SEVERITIES, ConfigError, Limits, Options
 
-KEYS = ("select", "ignore", "fail_on", "format", "rules", "exclude", "baseline", "severity", "parameters", "limits",
-        "jobs", "simulate")
+KEYS = ("select", "ignore", "fail_on", "format", "rules", "exclude", "agreements", "baseline", "severity",
+        "parameters", "limits", "jobs", "simulate")
 LIMITS = tuple(f.name for f in fields(Limits))
 
 
@@ -57,6 +58,9 @@ class Config:
     format: str | None = None
     rules: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
+    agreements: list[str] = field(default_factory=list)
+    """Globs of the files that are agreements whatever they hold (one that is not is a JG006 finding, never
+    skipped); other YAML files are agreements when they have a ``jointgov``, ``agreement`` or ``parties`` key."""
     baseline: str | None = None
     severity: dict[str, str] = field(default_factory=dict)
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -136,7 +140,7 @@ def load(explicit: str | None = None, start: Path | None = None) -> Config:
             hint = difflib.get_close_matches(key, KEYS, n=1)
             tip = f"did you mean '{hint[0]}'?" if hint else f"the keys are: {', '.join(KEYS)}"
             raise ConfigError(f"invalid config: {path}: unknown key '{key}': {tip}")
-        if key in ("select", "ignore", "rules", "exclude"):
+        if key in ("select", "ignore", "rules", "exclude", "agreements"):
             setattr(config, key, _strings(path, key, value))
         elif key == "fail_on":
             config.fail_on = _choice(path, key, value, FAIL_ON)
@@ -184,6 +188,18 @@ def load(explicit: str | None = None, start: Path | None = None) -> Config:
 def split_keys(values: Iterable[str]) -> frozenset[str]:
     """``--select JG101,JG102 --select name`` as one set."""
     return frozenset(k.strip() for v in values for k in v.split(",") if k.strip())
+
+
+def use_colour(choice: str | bool | None, out: TextIO, output: str | None = None) -> bool:
+    """``--color``: ``always``, ``never``, or ``auto`` (None): colour only on a terminal, when the output is not a
+    file and ``NO_COLOR`` is not set (``always`` wins over ``NO_COLOR``, as the convention allows)."""
+    if isinstance(choice, bool):
+        return choice
+    if choice == "always":
+        return True
+    if choice == "never" or output:
+        return False
+    return out.isatty() and not os.environ.get("NO_COLOR")
 
 
 def parse_date(text: str | None) -> _dt.date:

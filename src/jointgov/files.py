@@ -26,28 +26,36 @@ def find_registry(paths: Sequence[str], root: Path) -> str | None:
     return None
 
 
-def excluded(path: str, patterns: Sequence[str], base: Path) -> bool:
-    """Whether *path* matches an exclude glob (relative to *base*, or anywhere for a bare name)."""
+def first_match(path: str, patterns: Sequence[str], base: Path) -> str | None:
+    """The first of the globs *patterns* that *path* matches (relative to *base*, or anywhere for a bare name):
+    the configuration's ``exclude``, and its ``agreements``; None when none does."""
     if not patterns:
-        return False
+        return None
     absolute = Path(path).resolve()
     try:
         relative = absolute.relative_to(base.resolve()).as_posix()
     except ValueError:
         relative = absolute.as_posix()
-    return any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(absolute.name, p) for p in patterns)
+    return next((p for p in patterns if fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(absolute.name, p)), None)
+
+
+def excluded(path: str, patterns: Sequence[str], base: Path) -> bool:
+    """Whether *path* matches one of the globs *patterns* (``first_match``)."""
+    return first_match(path, patterns, base) is not None
 
 
 def discover(paths: Sequence[str], exclude: Sequence[str] = (), base: Path | None = None
-             ) -> tuple[list[str], int]:
+             ) -> tuple[list[str], list[tuple[str, str, bool]]]:
     """The files to check: files as given, directories searched for ``*.yaml``/``*.yml``.
 
     Directory walks do not follow symbolic links to directories (no loops),
     skip hidden directories, and leave out files matching *exclude* (named
     files too: pre-commit passes changed files one by one). The result is
-    sorted and free of duplicates. Returns the files and how many were excluded.
+    sorted and free of duplicates. Returns the files, and the files excluded, each
+    with the glob that matched it and whether it was named (not found in a directory).
     """
     found: list[str] = []
+    named: set[str] = set()
     for given in paths:
         if os.path.isdir(given):
             for root, dirs, files in os.walk(given):
@@ -55,12 +63,14 @@ def discover(paths: Sequence[str], exclude: Sequence[str] = (), base: Path | Non
                 found.extend(os.path.join(root, f) for f in files if f.endswith(YAML_SUFFIXES))
         elif os.path.exists(given):
             found.append(given)
+            named.add(os.path.normpath(given))
         else:
             raise ConfigError(f"{given}: no such file or directory")
     where = base or Path.cwd()
     unique = dict.fromkeys(os.path.normpath(p) for p in found)
-    kept = sorted(p for p in unique if not excluded(p, exclude, where))
-    return kept, len(unique) - len(kept)
+    matched = {p: first_match(p, exclude, where) for p in unique}
+    kept = sorted(p for p, pattern in matched.items() if pattern is None)
+    return kept, [(p, pattern, p in named) for p, pattern in sorted(matched.items()) if pattern is not None]
 
 
 def read_bounded(path: str | Path, limits: Limits) -> bytes:

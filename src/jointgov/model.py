@@ -22,7 +22,7 @@ FAIL_ON: tuple[str, ...] = (*SEVERITIES, "never")
 SEVERITY_RANK: dict[str, int] = {"error": 3, "warning": 2, "info": 1, "never": 4}
 """Rank used by ``--fail-on``: a finding fails the run when its rank is >= the threshold's."""
 
-REPORT_FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "github", "markdown", "html")
+REPORT_FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "github", "markdown", "summary", "html")
 """``check --format`` and ``--report`` (one module each in ``jointgov.reporters``)."""
 SIMULATE_FORMATS: tuple[str, ...] = ("text", "json")
 """``simulate --format``."""
@@ -141,6 +141,26 @@ class Waived:
 
     finding: Finding
     waiver: WaiverInfo
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file a run was given or found but did not check, and why (every report says so)."""
+
+    path: str
+    reason: str
+    """``not-an-agreement`` or ``excluded`` (``SKIP_REASONS``)."""
+    detail: str = ""
+    """The reason in words, e.g. the configuration file whose ``exclude`` matched."""
+    named: bool = True
+    """Whether the file was named on the command line (a file found in a directory is listed only in counts)."""
+
+
+SKIP_REASONS: dict[str, str] = {
+    "not-an-agreement": "not an agreement",
+    "excluded": "excluded by the configuration",
+}
+"""Why a file is skipped, and the words reports use for it."""
 
 
 @dataclass

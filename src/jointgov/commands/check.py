@@ -14,11 +14,21 @@ import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from jointgov.config import settings
-from jointgov.files import discover, find_registry, repository_root, write_atomic
-from jointgov.model import EXIT_CLEAN, EXIT_FINDINGS, REPORT_FORMATS, SEVERITY_RANK, ConfigError, FileResult, Options
+from jointgov.config import settings, use_colour
+from jointgov.files import discover, excluded, find_registry, repository_root, write_atomic
+from jointgov.model import (
+    EXIT_CLEAN,
+    EXIT_FINDINGS,
+    REPORT_FORMATS,
+    SEVERITY_RANK,
+    ConfigError,
+    FileResult,
+    Options,
+    Skipped,
+)
 
 if TYPE_CHECKING:
     from jointgov.pipeline.catalogue import Catalogue
@@ -52,7 +62,9 @@ def parse_reports(values: Iterable[str]) -> list[tuple[str, str]]:
 class Checked:
     """What the per-file pass gives for one file."""
 
-    result: FileResult
+    result: FileResult | None
+    """None when the file is not an agreement (``skipped`` says why)."""
+    skipped: str = ""
     entry: Entry | None = None
     """Its entry for the repository rules (a sound agreement, when they run)."""
     simulation: FileSimulation | None = None
@@ -63,18 +75,25 @@ class FilePass:
     """Reads each file once and gives everything the run needs from it (picklable results, for workers)."""
 
     def __init__(self, checker: Checker, repository: RepositoryChecker | None = None,
-                 simulator: Simulator | None = None) -> None:
-        """Check with *checker*; make repository entries for *repository*; simulate with *simulator*."""
+                 simulator: Simulator | None = None, agreements: tuple[Sequence[str], Path] | None = None) -> None:
+        """Check with *checker*; make repository entries for *repository*; simulate with *simulator*; the files
+        matching *agreements* (the configuration's globs, and the directory they are relative to) are agreements
+        whatever they hold, and any other that is not one is skipped."""
         self.checker = checker
+        self.agreements = agreements
         self.suffixes = repository.suffixes() if repository is not None else None
         self.simulator = simulator
 
     def __call__(self, path: str) -> Checked:
         """Read, parse and judge the file at *path* once, then check it, and so on."""
-        from jointgov.pipeline.checker import open_agreement
+        from jointgov.pipeline.checker import not_an_agreement, open_agreement
 
         options = self.checker.options
         doc = open_agreement(path, options.limits)
+        if self.agreements is None or not excluded(path, *self.agreements):
+            why = not_an_agreement(doc)
+            if why:
+                return Checked(None, why)
         if self.simulator is None:
             checked = Checked(self.checker.check_document(doc))
         else:  # the scenarios' verdicts are findings too, judged (and waived) with the rules'
@@ -95,7 +114,7 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
         select: Iterable[str] = (), ignore: Iterable[str] = (), rules_dirs: Sequence[str] = (),
         reports: Iterable[str] = (), output: str | None = None, config_path: str | None = None,
         baseline: str | None = None, write_baseline: str | None = None, jobs: int | None = None,
-        out: TextIO | None = None, colour: bool | None = None, simulate: bool | None = None,
+        out: TextIO | None = None, colour: str | bool | None = None, simulate: bool | None = None,
         scenario_dirs: Sequence[str] = (), registry: str | None = None) -> int:
     """Check agreements and report; return the exit status (``simulate`` adds the stress scenarios to the
     report; they do not change the exit status)."""
@@ -107,14 +126,15 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
                             fail_on=fail_on, jobs=jobs, baseline=baseline)
     options, config = run_settings.options, run_settings.config
     extra_reports = parse_reports(reports)
-    files, excluded = discover(paths, config.exclude, config.base)
+    files, left_out = discover(paths, config.exclude, config.base)
     registry = registry or find_registry(paths, repository_root())
     if registry and not os.path.isfile(registry):
         raise ConfigError(f"--registry: {registry}: no such file")
     if registry:  # the register is not an agreement
         files = [f for f in files if os.path.abspath(f) != os.path.abspath(registry)]
-    if not files and not excluded:
+    if not files and not left_out:
         raise ConfigError("no agreement files (*.yaml, *.yml) found in " + ", ".join(paths))
+    named = {os.path.normpath(p) for p in paths if not os.path.isdir(p)}
     catalogue = prepare(run_settings)
     checker = Checker(catalogue, options)
     report = Report(as_of=options.as_of.isoformat(), catalogue_digest=catalogue.digest,
@@ -125,9 +145,16 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
                     for r in checker.active if simulate or r.level != "scenario"]
     across = bool(registry) or any(os.path.isdir(p) for p in paths)
     repository = _repository_checker(catalogue, checker) if across else None
-    file_pass = FilePass(checker, repository, _simulator(options, scenario_dirs) if simulate else None)
+    file_pass = FilePass(checker, repository, _simulator(options, scenario_dirs) if simulate else None,
+                         (config.agreements, config.base))
+    where = config.path.name if config.path else "the configuration"
+    report.skipped = [Skipped(p, "excluded", f'exclude = ["{glob}"] in {where}', was_named)
+                      for p, glob, was_named in left_out]
     entries: list[Entry] = []
-    for checked in _progress(files, _results(files, file_pass, run_settings.jobs)):
+    for path, checked in zip(files, _progress(files, _results(files, file_pass, run_settings.jobs)), strict=True):
+        if checked.result is None:
+            report.skipped.append(Skipped(path, "not-an-agreement", checked.skipped, os.path.normpath(path) in named))
+            continue
         _add(report, checked.result)
         entries += [checked.entry] if checked.entry is not None else []
         report.simulations += [checked.simulation] if checked.simulation is not None else []
@@ -135,6 +162,7 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
         _repository_pass(report, catalogue, registry, repository, entries, options)
     report.findings.sort()
     report.waived.sort(key=lambda w: w.finding)
+    report.skipped.sort(key=lambda s: s.path)
     _write(report, run_settings.fmt, output, out, colour, extra_reports, write_baseline, run_settings.baseline)
     threshold = SEVERITY_RANK[run_settings.fail_on]
     failing = any(SEVERITY_RANK[f.severity] >= threshold for f in report.findings)
@@ -152,9 +180,10 @@ def _add(report: Report, result: FileResult) -> None:
     report.waived.extend(result.waived)
 
 
-def _write(report: Report, fmt: str, output: str | None, out: TextIO, colour: bool | None,
+def _write(report: Report, fmt: str, output: str | None, out: TextIO, colour: str | bool | None,
            extra_reports: list[tuple[str, str]], write_baseline: str | None, baseline: str | None) -> None:
-    """Record and apply the baselines, then write the report and every ``--report``."""
+    """Record and apply the baselines, then write the report and every ``--report``; with ``--format github`` in
+    GitHub Actions (``$GITHUB_STEP_SUMMARY`` set), append the summary to the job summary too."""
     from jointgov.reporters import baseline as baselines
     from jointgov.reporters.report import writer
 
@@ -162,18 +191,26 @@ def _write(report: Report, fmt: str, output: str | None, out: TextIO, colour: bo
         baselines.write(write_baseline, report)
     if baseline:
         baselines.apply(baseline, report)
+    report.written = [path for path in [output, *(p for _, p in extra_reports)] if path]
     if output:
         stream = io.StringIO()
         writer(fmt)(report, stream, False)
         write_atomic(output, stream.getvalue())
     else:
-        if colour is None:
-            colour = fmt == "text" and out.isatty() and not os.environ.get("NO_COLOR")
-        writer(fmt)(report, out, colour)
+        writer(fmt)(report, out, fmt == "text" and use_colour(colour, out))
     for extra_fmt, path in extra_reports:
         stream = io.StringIO()
         writer(extra_fmt)(report, stream, False)
         write_atomic(path, stream.getvalue())
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if fmt == "github" and step_summary and all(p != step_summary for _, p in extra_reports):
+        stream = io.StringIO()
+        writer("summary")(report, stream, False)
+        try:
+            with open(step_summary, "a", encoding="utf-8") as job_summary:
+                job_summary.write(stream.getvalue())
+        except OSError as exc:
+            raise ConfigError(f"$GITHUB_STEP_SUMMARY: cannot write {step_summary}: {exc.strerror or exc}") from exc
 
 
 def _simulator(options: Options, scenario_dirs: Sequence[str]) -> Simulator:

@@ -10,10 +10,10 @@ from typing import TextIO
 from jointgov.config import settings
 from jointgov.diff.compare import compare, describe
 from jointgov.diff.git import Version, git_versions, read_version
-from jointgov.files import write_atomic
+from jointgov.files import excluded, write_atomic
 from jointgov.model import DIFF_FORMATS, EXIT_CLEAN, EXIT_FINDINGS, ConfigError
 from jointgov.pipeline.checker import Checker, prepare
-from jointgov.reporters.diff import render_json, render_markdown, render_text
+from jointgov.reporters.diff import refusal, render_json, render_markdown, render_text
 
 
 def run(paths: Sequence[str], *, rev: str | None = None, fmt: str = "text", output: str | None = None,
@@ -22,7 +22,8 @@ def run(paths: Sequence[str], *, rev: str | None = None, fmt: str = "text", outp
     """Compare OLD and NEW (*paths*), or each agreement changed since *rev* (``--git``); return the exit status.
 
     0: nothing weakens, or *fail_on_weakening* is not set; 1: with *fail_on_weakening*, a change that
-    weakens, or a new version that is no valid agreement. Usage errors raise ConfigError (exit 2).
+    weakens and no variation agreed (saying so, and what would record it), or a new version that is no valid
+    agreement. Usage errors raise ConfigError (exit 2).
     """
     out = out or sys.stdout
     if fmt not in DIFF_FORMATS:
@@ -41,7 +42,8 @@ def run(paths: Sequence[str], *, rev: str | None = None, fmt: str = "text", outp
         versions = [(paths[1], paths[0], read_version(Path(paths[0]), options.limits),
                      read_version(Path(paths[1]), options.limits))]
     checker = Checker(prepare(run_settings), options)
-    diffs = [compare(old, new, path, label, checker) for path, label, old, new in versions]
+    diffs = [compare(old, new, path, label, checker, forced=excluded(path, config.agreements, config.base))
+             for path, label, old, new in versions]
     render = {"text": render_text, "json": render_json, "markdown": render_markdown}[fmt]
     text = render(diffs, options.as_of.isoformat())
     if output:
@@ -51,5 +53,7 @@ def run(paths: Sequence[str], *, rev: str | None = None, fmt: str = "text", outp
     for d in diffs if output or fmt != "text" else ():
         if d.error:
             sys.stderr.write(f"{describe(d.error)} (cannot compare until the agreement is fixed)\n")
-    weakened = any(c.effect == "weakens" for d in diffs for c in d.changes) or any(d.error for d in diffs)
-    return EXIT_FINDINGS if fail_on_weakening and weakened else EXIT_CLEAN
+    refused = refusal(diffs) if fail_on_weakening else ""
+    if refused:
+        sys.stderr.write(refused)
+    return EXIT_FINDINGS if refused else EXIT_CLEAN

@@ -33,7 +33,7 @@ SCHEMA_FILE = "jointgov.schema.json"
 TOP_LEVEL_KEYS = (
     "jointgov", "agreement", "parties", "approvals", "consultations", "successors", "joint_posts", "protocols",
     "dispute_routes", "secondments", "pooled_budgets", "governance_bodies", "lead_providers", "outcomes", "review",
-    "triggers", "exit", "communication", "clauses", "waivers",
+    "triggers", "exit", "communication", "clauses", "waivers", "variations",
 )
 """Every top-level key of format version 1, in the format's order: the skeleton has each of them."""
 

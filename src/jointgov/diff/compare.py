@@ -9,56 +9,21 @@ checker's soundness rule: a version ``check`` refuses is not compared.
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jointgov.diff import variations
+from jointgov.diff.changes import MARKERS, Change, FileDiff, Listed
 from jointgov.diff.directions import TABLE, WHOLE, ListSpec, Row, Table, set_effect, strength, substitute
 from jointgov.model import FileResult, Finding
-from jointgov.pipeline.checker import Checker, read_agreement
-from jointgov.pipeline.load import Loaded, parse_bytes
+from jointgov.pipeline.checker import Checker, not_an_agreement, read_agreement
+from jointgov.pipeline.firings import display_names
+from jointgov.pipeline.load import Loaded
 from jointgov.pipeline.locate import escape
 
-MARKERS = {"weakens": "[-]", "strengthens": "[+]", "changes": "[~]"}
-"""The effects, with the marker the Markdown report shows next to each."""
+__all__ = ["MARKERS", "Change", "FileDiff", "Listed", "compare", "describe", "diff_documents", "show"]
+
 _UNRANKED = "review it: the direction table does not rank this change"
-Listed = tuple[Finding, bool]
-"""A finding, and whether a waiver covers it."""
-
-
-@dataclass(frozen=True)
-class Change:
-    """One governance-relevant change, at the new file's line and column (None: the file is gone)."""
-
-    path: str
-    line: int | None
-    column: int | None
-    pointer: str
-    item: str
-    field: str
-    old: Any
-    new: Any
-    effect: str
-    explanation: str
-
-    def as_dict(self) -> dict[str, Any]:
-        """The change as the JSON report's stable object."""
-        return dataclasses.asdict(self)
-
-
-@dataclass
-class FileDiff:
-    """The comparison of one agreement's two versions."""
-
-    path: str
-    old: str
-    status: str = "unchanged"
-    """``changed``, ``unchanged``, ``new``, ``removed`` or ``unreadable`` (the new version is no valid agreement)."""
-    changes: list[Change] = field(default_factory=list)
-    introduced: list[Listed] = field(default_factory=list)
-    resolved: list[Listed] = field(default_factory=list)
-    error: Finding | None = None
 
 
 def show(value: Any, limit: int = 60) -> str:
@@ -76,23 +41,28 @@ def show(value: Any, limit: int = 60) -> str:
 class _Differ:
     """Walks two valid versions of an agreement together and records the changes."""
 
-    def __init__(self, table: Table, path: str, new: Loaded) -> None:
+    def __init__(self, table: Table, path: str, new: Loaded, names: dict[str, str] | None = None) -> None:
         self.table, self.path, self.locations = table, path, new.locations
+        self.names = names or {}
+        """What explanations call each party, body, post and protocol (``firings.display_names``)."""
         self.changes: list[Change] = []
 
-    def add(self, ptr: str, item: str, fields: tuple[str, ...], old: Any, new: Any, effect: str, why: str) -> None:
+    def add(self, ptr: str, item: str, fields: tuple[str, ...], old: Any, new: Any, effect: str, why: str,
+            at: tuple[str, ...] = ()) -> None:
         line, column = self.locations.at(ptr)
-        self.changes.append(Change(self.path, line, column, ptr, item, " ".join(fields), old, new, effect, why))
+        self.changes.append(Change(self.path, line, column, ptr, item, " ".join(fields), old, new, effect, why,
+                                   ".".join(at)))
 
     def walk(self, path: tuple[str, ...], item: str | None, fields: tuple[str, ...], ptr: str, old: Any,
-             new: Any) -> None:
-        """Compare *old* and *new* at *path* (keys, ``*`` for list items); *item* names the top-level item."""
+             new: Any, at: tuple[str, ...] = ()) -> None:
+        """Compare *old* and *new* at *path* (keys, ``*`` for list items); *item* names the top-level item, *at*
+        is the clause (keys, list items by their key)."""
         row = self.table.row(path) if path else None
         if old == new or (row is not None and row.compare == "ignore"):
             return
         spec = self.table.list_at(path)
         if spec and (old is None or isinstance(old, list)) and (new is None or isinstance(new, list)):
-            self._items(spec, path, item, fields, ptr, old or [], new or [])
+            self._items(spec, path, item, fields, ptr, old or [], new or [], at)
         elif isinstance(old, dict) and isinstance(new, dict) and (row is None or row.compare not in WHOLE):
             for key in [k for k in [*new, *(k for k in old if k not in new)] if not k.startswith("x-")]:
                 child, name, sub = (*path, key), item, (*fields, key)  # x- keys: local extensions, never compared
@@ -100,13 +70,13 @@ class _Differ:
                     sub = fields
                 elif item is None:  # a top-level section names itself
                     name, sub = key, ()
-                self.walk(child, name, sub, f"{ptr}/{escape(key)}", old.get(key), new.get(key))
+                self.walk(child, name, sub, f"{ptr}/{escape(key)}", old.get(key), new.get(key), (*at, key))
         elif row is not None or not (isinstance(old, list) and isinstance(new, list)
                                      and sorted(map(repr, old)) == sorted(map(repr, new))):  # reordered: no change
-            self._judge(row, path, item or "", fields, ptr, old, new)
+            self._judge(row, path, item or "", fields, ptr, old, new, at)
 
     def _items(self, spec: ListSpec, path: tuple[str, ...], item: str | None, fields: tuple[str, ...], ptr: str,
-               old: list[Any], new: list[Any]) -> None:
+               old: list[Any], new: list[Any], at: tuple[str, ...]) -> None:
         if spec.key:
             before, after = spec.keyed(old), spec.keyed(new)
             pairs = [(k, before.get(k, (-1, None))[1], *after.get(k, (-1, None))) for k in
@@ -116,10 +86,11 @@ class _Differ:
                       new[i] if i < len(new) else None) for i in range(max(len(old), len(new)))]
         for label, was, index, now in pairs:
             sub = (label, ()) if item is None else (item, (*fields, label))
-            self.walk((*path, "*"), *sub, f"{ptr}/{index}" if index >= 0 else ptr, was, now)
+            self.walk((*path, "*"), *sub, f"{ptr}/{index}" if index >= 0 else ptr, was, now,
+                      (*at, spec.segment(label)))
 
     def _judge(self, row: Row | None, path: tuple[str, ...], item: str, fields: tuple[str, ...], ptr: str,
-               old: Any, new: Any) -> None:
+               old: Any, new: Any, at: tuple[str, ...]) -> None:
         values = {"item": item, "key": path[-1] if fields else item, "old": show(old), "new": show(new),
                   "removed": "", "added": "", "remaining": ""}
         effect: str | None
@@ -127,15 +98,15 @@ class _Differ:
             effect, removed, added = set_effect(row, old, new)
             if effect is None:
                 return
-            values.update(removed=", ".join(map(str, removed)), added=", ".join(map(str, added)),
-                          remaining=", ".join(map(str, new or [])))
+            named = [", ".join(self.names.get(str(v), str(v)) for v in group) for group in (removed, added, new or [])]
+            values.update(removed=named[0], added=named[1], remaining=named[2])
         else:
             before, after = strength(row, old), strength(row, new)
             effect = "weakens" if after < before else "strengthens" if after > before else "changes"
         template = {"weakens": row.weakens, "strengthens": row.strengthens}.get(effect, "") if row else ""
         if row and effect == "weakens" and row.alone and isinstance(new, list) and len(new) == 1:
             template = row.alone
-        self.add(ptr, item, fields, old, new, effect, template.format_map(values) if template else _UNRANKED)
+        self.add(ptr, item, fields, old, new, effect, template.format_map(values) if template else _UNRANKED, at)
 
 
 def _listed(result: FileResult) -> list[Listed]:
@@ -157,36 +128,43 @@ def diff_documents(old: dict[str, Any], new: Loaded, path: str, table: Table = T
     file, and the old data with renamed ids replaced by the new ones."""
     renames = table.renames(old, new.data)
     old = substitute(old, renames)
-    differ = _Differ(table, path, new)
+    differ = _Differ(table, path, new, display_names(old) | display_names(new.data))
     for section in table.id_sections():
         for index, item in enumerate(new.data.get(section) or []):
             for before in (o for o, n in renames.items() if n == item.get("id")):
                 differ.add(f"/{section}/{index}/id", item["id"], ("id",), before, item["id"], "changes",
-                           "renamed: the same content under a new id (references to it follow it)")
+                           "renamed: the same content under a new id (references to it follow it)",
+                           (section, item["id"], "id"))
     differ.walk((), None, (), "", old, new.data)
     return sorted(differ.changes, key=lambda c: (c.line or 0, c.column or 0, c.item, c.field)), old
 
 
 def compare(old: bytes | None, new: bytes | None, path: str, old_label: str, checker: Checker,
-            table: Table | None = None) -> FileDiff:
+            table: Table | None = None, forced: bool = False) -> FileDiff:
     """Compare two versions of one agreement (None: that version does not exist); *path* names the new one.
 
-    Each version is parsed once; a new version the checker refuses is reported, not compared."""
+    Each version is parsed once; a new version the checker refuses is reported, not compared. A file neither
+    version of which is an agreement (``not_an_agreement``; never when *forced*: the configuration says that
+    agreements live there) is skipped; one that stops being an agreement is a new version the checker refuses."""
     table, limits, result = table or TABLE, checker.options.limits, FileDiff(path, old_label)
-    if new is None:
-        name = _agreement_id(parse_bytes(old or b"", limits).data, path)
+    before = read_agreement(old, old_label, limits) if old is not None else None
+    now = read_agreement(new, path, limits) if new is not None else None
+    reasons = [not_an_agreement(doc) if doc is not None else "" for doc in (before, now)]
+    if not forced and all(why or doc is None for why, doc in zip(reasons, (before, now), strict=True)):
+        result.status, result.skipped = "skipped", reasons[1] or reasons[0]
+        return result
+    if now is None:
+        name = _agreement_id(before.data if before is not None else None, path)
         result.status = "removed"
         result.changes.append(Change(path, None, None, "", name, "", {"agreement": name}, None, "weakens",
                                      "the agreement is removed: none of its clauses binds the parties any more"))
         return result
     if old == new:
         return result
-    now = read_agreement(new, path, limits)
     news = checker.check_document(now)
     if not news.rules_run:
         result.status, result.error = "unreadable", news.findings[0]
         return result
-    before = read_agreement(old, old_label, limits) if old is not None else None
     olds = checker.check_document(before) if before is not None else None
     if before is None or olds is None or not olds.rules_run:
         note = f"there is no {old_label}" if olds is None else f"{describe(olds.findings[0])}: not a valid agreement"
@@ -197,6 +175,7 @@ def compare(old: bytes | None, new: bytes | None, path: str, old_label: str, che
         return result
     result.status = "changed"
     result.changes, old_data = diff_documents(before.data, now.loaded, path, table)
+    variations.apply(result, before, now, olds.findings, news.findings)
     key_old = {(f.rule_id, table.clause(old_data, f.pointer)): (f, w) for f, w in _listed(olds)}
     key_new = {(f.rule_id, table.clause(now.data, f.pointer)): (f, w) for f, w in _listed(news)}
     result.introduced = sorted(v for k, v in key_new.items() if k not in key_old)

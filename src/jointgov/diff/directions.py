@@ -70,6 +70,12 @@ class ListSpec:
     key: tuple[str, ...]
     label: str = ""
 
+    def segment(self, label: str) -> str:
+        """An item's label (``keyed``) as one part of a clause: its key values, without the list's label, joined
+        by ``+`` (``trigger external-rating`` → ``external-rating``; ``step 2`` → ``2``)."""
+        words = label[len(self.label):].strip() if self.label and label.startswith(self.label) else label
+        return "+".join(part.strip('"') for part in words.split(" ") if part) or label
+
     def keyed(self, items: list[Any]) -> dict[str, tuple[int, Any]]:
         """Items by label, the list's label and the item's key values (a repeated key gets ``#2``, ...)."""
         out: dict[str, tuple[int, Any]] = {}
@@ -356,6 +362,8 @@ ROWS = (
     Row("waivers/*", "absent", "a waiver is added: findings of this rule no longer count",
         "the waiver is removed: findings of this rule count again"),
     Row("waivers/*/expires_on", "earlier", "the waiver lasts longer", "the waiver ends sooner"),
+    # variations: the record of what the parties agreed, judged by jointgov.diff.variations
+    Row("variations", "ignore"),
 )
 
 TABLE = Table(ROWS, LISTS)

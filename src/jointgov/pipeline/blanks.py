@@ -24,8 +24,9 @@ _SECTION_NOUN = {
     "joint_posts": "joint post", "protocols": "protocol", "dispute_routes": "dispute route",
     "secondments": "secondment", "pooled_budgets": "pooled budget", "governance_bodies": "governance body",
     "lead_providers": "lead provider", "outcomes": "outcome", "triggers": "trigger", "waivers": "waiver",
+    "variations": "variation",
 }
-_ITEM_NAME = ("id", "event", "indicator", "service", "by", "with", "rule")
+_ITEM_NAME = ("id", "event", "indicator", "service", "by", "with", "rule", "clause")
 
 
 def placeholders(data: dict[str, Any]) -> Iterator[Fact]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,7 @@ from jointgov.model import SEVERITIES, ConfigError, FileResult, Finding, Limits,
 from jointgov.pipeline import facts as facts_mod
 from jointgov.pipeline.catalogue import Catalogue, Rule, load_catalogue
 from jointgov.pipeline.engine import Engine, Firing
-from jointgov.pipeline.firings import at_expression, message, target
+from jointgov.pipeline.firings import at_expression, display_names, message, target
 from jointgov.pipeline.load import Loaded, parse_bytes
 from jointgov.pipeline.locate import Locations
 from jointgov.pipeline.validate import check_form
@@ -47,6 +47,7 @@ class Document:
     unreadable: bool = False
     """The file could not be read at all (its one problem says why; it has no digest)."""
     _facts: dict[_dt.date, list[dict[str, Any]]] = field(default_factory=dict, repr=False, compare=False)
+    _names: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def data(self) -> Any:
@@ -57,6 +58,13 @@ class Document:
     def locations(self) -> Locations:
         """Where each key and value is."""
         return self.loaded.locations
+
+    @property
+    def names(self) -> dict[str, str]:
+        """What messages call each party, body, post and protocol (``firings.display_names``)."""
+        if self._names is None:
+            self._names = display_names(self.data)
+        return self._names
 
     def facts(self, as_of: _dt.date) -> list[dict[str, Any]]:
         """The facts the rules match against (built once per date; only for a sound document)."""
@@ -87,6 +95,31 @@ def read_agreement(raw: bytes, display: str, limits: Limits) -> Document:
     return Document(display, sha, loaded, problems, sound and isinstance(loaded.data, dict))
 
 
+AGREEMENT_KEYS = ("jointgov", "agreement", "parties")
+"""A YAML file is taken for an agreement when its top level has one of these keys (so one that lost its
+``jointgov:`` key is still checked, and reported under JG006)."""
+
+
+def not_an_agreement(doc: Document) -> str:
+    """Why the YAML file *doc* is not an agreement, in words; empty when it is one, or may be one.
+
+    Only a file that is positively something else is not one: a mapping with none of ``AGREEMENT_KEYS`` at
+    its top level (``mkdocs.yml``, a CI workflow), or a list none of whose items is such a mapping (a pre-commit
+    hook manifest). A file that cannot be read or parsed, an empty one and a lone value may be a broken
+    agreement, so they are checked.
+    """
+    def agreement_like(value: Any) -> bool:
+        return isinstance(value, dict) and any(key in value for key in AGREEMENT_KEYS)
+
+    if doc.unreadable or any(p[0] == "JG001" for p in doc.problems):
+        return ""
+    if isinstance(doc.data, dict) and not agreement_like(doc.data):
+        return "it has no jointgov, agreement or parties key at its top level"
+    if isinstance(doc.data, list) and not any(agreement_like(item) for item in doc.data):
+        return "it is a list, not a mapping with a jointgov key"
+    return ""
+
+
 def open_agreement(path: str | Path, limits: Limits, display: str | None = None) -> Document:
     """Read the file at *path* once (bounded) and judge it; a file that cannot be read is an unsound document."""
     shown = display or str(path)
@@ -108,9 +141,10 @@ def _chosen(rule: Rule, keys: frozenset[str] | None) -> bool:
 def check_options(catalogue: Catalogue, options: Options) -> None:
     """Refuse (ConfigError) a ``--select``/``--ignore`` key or a severity override the catalogue does not know,
     and any attempt to ignore or lower a JG0xx or JG8xx rule."""
-    for key in sorted((options.select or frozenset()) | options.ignore):
-        if not any(_chosen(r, frozenset({key})) for r in catalogue.rules):
-            raise ConfigError(f"unknown rule '{key}' in --select/--ignore (see 'jointgov rules')")
+    for option, keys in (("--select", options.select or frozenset()), ("--ignore", options.ignore)):
+        for key in sorted(keys):
+            if not any(_chosen(r, frozenset({key})) for r in catalogue.rules):
+                raise ConfigError(f"unknown rule '{key}' in {option} (see 'jointgov rules')")
     for key, level in options.severity.items():
         rule = catalogue.by_key(key)
         if rule is None:
@@ -137,6 +171,12 @@ def prepare(settings: Settings) -> Catalogue:
                 known = ", ".join(rule.parameters) or "none"
                 raise ConfigError(f"invalid config: {settings.config.path}: parameters.{rule_id}.{name}: {rule.id} "
                                   f"has no parameter '{name}' (its parameters: {known})")
+    config = settings.config
+    for name, keys in (("select", config.select), ("ignore", config.ignore)):
+        for key in keys:  # the configuration's rule keys, named as the file names them
+            if not any(_chosen(r, frozenset({key})) for r in catalogue.rules):
+                raise ConfigError(f"invalid config: {config.path}: {name}: unknown rule '{key}' (see 'jointgov "
+                                  "rules')")
     check_options(catalogue, settings.options)
     return catalogue
 
@@ -200,7 +240,8 @@ class Checker:
     def _rule_findings(self, doc: Document) -> tuple[set[Finding], frozenset[str]]:
         """One finding per rule and place (the messages of several firings there are joined), and
         the ids of the rules that apply (no scope, or a scope that holds)."""
-        merged: dict[tuple[str, int, int], Finding] = {}
+        first: dict[tuple[str, int, int], Finding] = {}
+        said: dict[tuple[str, int, int], set[str]] = {}
         applicable = {r.id for r in self.active if not r.scope and r.level == "agreement"}  # JG9xx: the repository
         for firing in self.engine.evaluate(doc.facts(self.options.as_of)):
             rule = self.catalogue.rules[firing.rule]
@@ -209,27 +250,36 @@ class Checker:
                 continue
             new = self._located(rule, firing, doc)
             key = (new.rule_id, new.line, new.column)
-            old = merged.get(key)
-            if old is None:
-                merged[key] = new
-            elif new.message not in old.message.split("; "):
-                parts = sorted([*old.message.split("; "), new.message])
-                merged[key] = Finding(old.path, old.line, old.column, old.rule_id, "; ".join(parts), old.rule_name,
-                                      old.severity, old.pointer)
-        return set(merged.values()), frozenset(applicable)
+            first.setdefault(key, new)
+            said.setdefault(key, set()).add(new.message)
+        merged = {replace(f, message=joined(said[key])) for key, f in first.items()}
+        return merged, frozenset(applicable)
 
     def _located(self, rule: Rule, firing: Firing, doc: Document) -> Finding:
         ptr = target(at_expression(rule, firing), firing.facts)
         line, col = doc.locations.at(ptr)
-        text = message(rule, firing, self.options.params)
-        if _value_at(doc.data, ptr) == "unknown":
-            text += " (the value is recorded as unknown)"
+        text = message(rule, firing, self.options.params, doc.names)
+        if _value_at(doc.data, ptr) == "unknown" and "not known" not in text and "unknown" not in text:
+            text += " (the value is recorded as unknown)"  # said once: not where the message says it already
         return Finding(doc.path, line, col, rule.id, text, rule.name, self.severity.get(rule.id, rule.severity), ptr)
 
     def _finding(self, rule_id: str, line: int, col: int, message: str, ptr: str, path: str) -> Finding:
         rule = self.catalogue.by_key(rule_id)
         name, severity = (rule.name, rule.severity) if rule else (rule_id, "error")
         return Finding(path, line, col, rule_id, message, name, severity, ptr)
+
+
+def joined(messages: Iterable[str]) -> str:
+    """Several messages at one place as one, sorted, each said once: a lead they share (``joint post 'X': ``)
+    is said once, before them all."""
+    parts = sorted(set(messages))
+    if len(parts) == 1:
+        return parts[0]
+    shared = next((i for i, chars in enumerate(zip(*parts, strict=False)) if len(set(chars)) > 1),
+                  min(map(len, parts)))
+    lead = parts[0][:shared]
+    lead = lead[:lead.rfind(": ") + 2] if ": " in lead else ""
+    return lead + "; ".join(part[len(lead):] for part in parts)
 
 
 def _identity(data: Any) -> tuple[str, str, tuple[str, ...]]:

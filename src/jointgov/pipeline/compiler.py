@@ -39,7 +39,8 @@ FACT_TYPES = frozenset({
     "run", "document", "party", "succession", "protocol", "route", "step", "outcome", "trigger", "assent",
     "post", "role", "post_route", "secondment", "budget", "contribution", "body", "member", "lead_provider",
     "approval", "consultation", "successors", "review", "exit", "communication", "clauses", "waiver",
-    "body_party", "placeholder", "sim", "affected", "agreement", "org", "xparty", "xsuccession", "xpost", "xlead",
+    "variation", "body_party", "placeholder", "sim", "affected", "agreement", "org", "xparty", "xsuccession",
+    "xpost", "xlead",
 })
 OPS = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "exists", "has", "lacks", "matches",
                  "imatches"})

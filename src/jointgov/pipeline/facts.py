@@ -31,6 +31,8 @@ NHS_KINDS = frozenset({
     "nhs-foundation-trust", "clinical-commissioning-group", "integrated-care-board", "health-board",
 })
 POOLING_BASES = frozenset({"nhs-act-2006-s75", "nhs-wales-act-2006-s33", "health-act-1999-s31"})
+EVALUATION = {"by": "who evaluates (by)", "method": "how (method)", "due_on": "when it is due (due_on)"}
+"""What a planned evaluation says (JG605), in the words a finding uses for each that is missing."""
 REQUIRED_CLAUSES = ("information_sharing", "confidentiality", "complaints", "liabilities", "audit", "change_in_law")
 
 DERIVED: dict[str, str] = {
@@ -61,7 +63,8 @@ DERIVED: dict[str, str] = {
     "secondment.consulted_after_start": "consulted_on is after starts_on (else the agreement's commences_on)",
     "contribution.of_a_party": "the contribution names a party of the agreement",
     "placeholder": "one fact per text still reading TODO (TBC, TBD, FIXME) and per empty decided_by or agreed_by",
-    "*_as": "a bound successor standing in for the predecessor the agreement names: 'icb, as successor to pct'",
+    "*_as": "how to say a value: a bound successor standing in for the predecessor the agreement names, "
+            "'{icb}, as successor to {pct}' (ids in braces are said by their names)",
     "step.last": "the step is the route's last",
     "post_route.*": "one fact per (joint post, dispute route) pair",
     "post_route.agreed_by_post_parties": "the route's agreed_by holds every party of the post",
@@ -79,6 +82,9 @@ DERIVED: dict[str, str] = {
     "trigger.decided_by_all": "decided_by holds every active party",
     "trigger.has_response": "response is given and not unknown",
     "clauses.missing": "the required clauses that are absent",
+    "review.evaluation_missing": "of by, method and due_on, those the evaluation does not give (only when there "
+                                 "is an evaluation)",
+    "waiver.approved_day": "approved_on as a day number",
 }
 
 
@@ -169,6 +175,7 @@ def _subject_counts(data: dict[str, Any], superseded: set[str]) -> dict[str, int
         "review_dates_count": sum(1 for _, p in items(data, "protocols") if "review_on" in p)
         + (1 if isinstance(evaluation, dict) and "due_on" in evaluation else 0),
         "waivers_count": len(as_list(data.get("waivers"))),
+        "variations_count": len(as_list(data.get("variations"))),
     }
 
 
@@ -259,7 +266,7 @@ def _assents(ptr: str, owner: Any, kind: str, names: Any, agreed: int | None, st
         for who in stand.expand([party]):
             suffix = "" if who == party else f"#as={who}"
             yield put({"type": "assent", "ptr": f"{ptr}/{key}/{i}{suffix}"}, to=owner, kind=kind, party=who,
-                      day=agreed, party_as=None if who == party else f"{who}, as successor to {party}")
+                      day=agreed, party_as=None if who == party else f"{{{who}}}, as successor to {{{party}}}")
 
 
 def _posts(data: dict[str, Any], posts: list[tuple[str, dict[str, Any]]], active: set[str], stand: StandIn
@@ -301,7 +308,7 @@ def _posts(data: dict[str, Any], posts: list[tuple[str, dict[str, Any]]], active
                            reports_to=role.get("reports_to") if known(role.get("reports_to")) else None)
         for party in implied:
             yield put({"type": "role", "ptr": f"{ptr}/roles#implied={party}"}, post=post.get("id"), post_ptr=ptr,
-                       party=party, party_as=f"{party} (no role is listed for it)", implied=True)
+                       party=party, party_as=f"{{{party}}} (no role is listed for it)", implied=True)
         yield from _assents(f"{ptr}/removal", post.get("id"), "removal", (removal or {}).get("decided_by"), None,
                             stand, "decided_by")
         for route_ptr, route in routes:
@@ -355,7 +362,7 @@ def _money_and_staff(data: dict[str, Any], stand: StandIn, party_ids: set[Any]) 
 
 
 def _sections(data: dict[str, Any], stand: StandIn) -> Iterator[Fact]:
-    """The single mappings: successors, review, exit, communication, clauses, waivers."""
+    """The single mappings: successors, review, exit, communication, clauses; and the waivers and variations."""
     def mapping(key: str) -> dict[str, Any] | None:
         value = data.get(key)
         return value if isinstance(value, dict) else None
@@ -365,8 +372,12 @@ def _sections(data: dict[str, Any], stand: StandIn) -> Iterator[Fact]:
                    reaffirm_within_days=successors.get("reaffirm_within_days"))
     if (review := mapping("review")) is not None:
         evaluation = review.get("evaluation") if isinstance(review.get("evaluation"), dict) else None
+        missing = [key for key in EVALUATION if not known(evaluation.get(key))] if evaluation is not None else []
+        said = [EVALUATION[key] for key in missing]
         yield put({"type": "review", "ptr": "/review"}, every_months=review.get("every_months"),
-                   has_evaluation=evaluation is not None,
+                   has_evaluation=evaluation is not None, evaluation_missing=missing,
+                   evaluation_missing_text=" or ".join([", ".join(said[:-1]), said[-1]] if len(said) > 1 else said)
+                   or None,
                    due_on=(evaluation or {}).get("due_on"), due_day=day((evaluation or {}).get("due_on")))
     if (exit_ := mapping("exit")) is not None:
         yield put({"type": "exit", "ptr": "/exit"}, notice_days=exit_.get("notice_days"),
@@ -383,4 +394,9 @@ def _sections(data: dict[str, Any], stand: StandIn) -> Iterator[Fact]:
     for ptr, waiver in items(data, "waivers"):
         yield put({"type": "waiver", "ptr": ptr}, rule=waiver.get("rule"), target=waiver.get("target"),
                    has_reason=known(waiver.get("reason")), approved_by=waiver.get("approved_by"),
+                   approved_on=waiver.get("approved_on"), approved_day=day(waiver.get("approved_on")),
                    expires_on=waiver.get("expires_on"), expires_day=day(waiver.get("expires_on")))
+    for ptr, variation in items(data, "variations"):
+        yield put({"type": "variation", "ptr": ptr}, clause=variation.get("clause"),
+                   has_reason=known(variation.get("reason")), agreed_by=variation.get("agreed_by"),
+                   agreed_on=variation.get("agreed_on"), agreed_day=day(variation.get("agreed_on")))

@@ -44,11 +44,12 @@ class StandIn:
         return out
 
     def one(self, name: Any) -> tuple[Any, str | None]:
-        """The party a single reference counts as, and how to say it (``rtcb, as successor to ricb``); a
-        predecessor split between several successors stays itself: which of them holds the role is not said."""
+        """The party a single reference counts as, and how to say it (``{rtcb}, as successor to {ricb}``: ids in
+        braces, said by their names); a predecessor split between several successors stays itself: which of them
+        holds the role is not said."""
         later = self.successors.get(name, ()) if isinstance(name, str) else ()
         if len(later) == 1:
-            return later[0], f"{later[0]}, as successor to {name}"
+            return later[0], f"{{{later[0]}}}, as successor to {{{name}}}"
         return name, None
 
 

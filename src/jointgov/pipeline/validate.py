@@ -242,6 +242,7 @@ REFERENCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("communication/crisis_protocol", ("protocols",)),
     ("waivers/*/approved_by", ("governance_bodies",)),
     ("waivers/*/target", tuple(_KINDS)),
+    ("variations/*/agreed_by", ("governance_bodies",)),
 )
 
 

@@ -29,12 +29,20 @@ RESULTS = ("fails", "waived", "passes", "not applicable", "not judged")
 
 @dataclass
 class Lesson:
-    """One distinct evidence item (a seed quote or a regulation) and the rules that cite it."""
+    """One distinct evidence item (a quote, or a regulation's provision) and the rules that cite it."""
 
     quote: str
-    source: str
+    provision: str
     rules: list[tuple[RuleInfo, list[str]]] = field(default_factory=list)
     """Each rule with its result for each agreement, in the report's order."""
+
+
+@dataclass
+class SourceGroup:
+    """The lessons drawn from one source (an article, a regulation), which is cited once, above them."""
+
+    source: str
+    lessons: list[Lesson] = field(default_factory=list)
 
 
 def result(rule_id: str, agreement: Agreement, summary: FileSummary) -> str:
@@ -50,23 +58,28 @@ def result(rule_id: str, agreement: Agreement, summary: FileSummary) -> str:
     return "passes"
 
 
-def crosswalk(report: Report, views: list[Agreement]) -> list[Lesson]:
-    """The distinct evidence items of the active rules, in catalogue order, each with its rules' results.
+def crosswalk(report: Report, views: list[Agreement]) -> list[SourceGroup]:
+    """The distinct evidence items of the active rules, grouped by source in catalogue order, each with its rules'
+    results.
 
     With more than ``CROSSWALK_COLUMNS`` agreements a rule's results are counted instead (one column
     per result, ``RESULTS``), so the table stays readable.
     """
-    lessons: dict[tuple[str, str], Lesson] = {}
+    groups: dict[str, SourceGroup] = {}
+    lessons: dict[tuple[str, str, str], Lesson] = {}
     for rule in sorted(report.rules, key=lambda r: r.id):
         results = [result(rule.id, a, f) for a, f in zip(views, report.files, strict=True)]
         if len(views) > CROSSWALK_COLUMNS:
             results = [str(results.count(r)) for r in RESULTS]
         for item in rule.evidence:
-            key = (item.get("quote", ""), source(item))
-            lesson = lessons.setdefault(key, Lesson(*key))
-            if all(r.id != rule.id for r, _ in lesson.rules):
-                lesson.rules.append((rule, results))
-    return list(lessons.values())
+            where = source({k: v for k, v in item.items() if k != "provision"})
+            key = (where, item.get("provision", ""), item.get("quote", ""))
+            if key not in lessons:
+                lessons[key] = Lesson(key[2], key[1])
+                groups.setdefault(where, SourceGroup(where)).lessons.append(lessons[key])
+            if all(r.id != rule.id for r, _ in lessons[key].rules):
+                lessons[key].rules.append((rule, results))
+    return list(groups.values())
 
 
 def code(value: object) -> Markup:

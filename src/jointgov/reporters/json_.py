@@ -10,8 +10,8 @@ from jointgov.reporters.report import Report
 
 
 def write(report: Report, out: TextIO, colour: bool = False) -> None:
-    """Write ``{"jointgov", "as_of", "files", "findings", "summary", "waived", "provenance"}`` as JSON,
-    and ``simulations`` after ``check --simulate``."""
+    """Write ``{"jointgov", "as_of", "files", "findings", "summary", "waived", "baseline", "skipped",
+    "provenance"}`` as JSON, and ``simulations`` after ``check --simulate``."""
     document = {
         "jointgov": __version__,
         "as_of": report.as_of,
@@ -25,6 +25,7 @@ def write(report: Report, out: TextIO, colour: bool = False) -> None:
                                 "expires_on": w.waiver.expires_on})
                    for w in report.waived],
         "baseline": {"hidden": report.baseline_hidden, "stale": report.baseline_stale},
+        "skipped": [{"path": s.path, "reason": s.reason, "detail": s.detail} for s in report.skipped],
         "provenance": report.provenance(),
     }
     if report.simulations:  # check --simulate

@@ -2,10 +2,13 @@
 
 ``<testsuites>`` holds one ``<testsuite>`` per agreement (named by its path
 relative to the repository root) with one ``<testcase>`` per active rule: it
-fails when the rule has findings in that file, is skipped when the rule does
-not apply there (outside its scope, or not run because the file's form is
-broken), and passes otherwise. The schema allows ``<system-out>`` only at suite
-level, so waived findings are listed there, each named by its testcase.
+fails when the rule has findings in that file at or above the run's
+``--fail-on`` (the findings that make the run exit 1, so a test tab is red
+exactly when the job fails), is skipped when the rule does not apply there
+(outside its scope, or not run because the file's form is broken), and passes
+otherwise. The schema allows ``<system-out>`` only at suite level, so the
+findings below ``--fail-on`` and the waived findings are listed there, each
+named by its testcase.
 
 The schema requires ``timestamp`` and ``hostname`` on every suite. To keep the
 output deterministic they are fixed: the as-of date at midnight and
@@ -46,7 +49,8 @@ def _failure_message(findings: list[Finding]) -> str:
 
 def _testcase(suite: ET.Element, summary: FileSummary, name: str, rule: RuleInfo,
               findings: list[Finding]) -> str:
-    """Add the testcase of *rule* to *suite*; return its outcome (failed, skipped or passed)."""
+    """Add the testcase of *rule* to *suite*; return its outcome (failed, skipped or passed). *findings* are
+    those at or above ``--fail-on``: a rule whose findings are all below it passes (they are in system-out)."""
     case = ET.SubElement(suite, "testcase", name=_clean(testcase_name(rule)), classname=_clean(name), time="0")
     if findings:
         body = "\n".join(f"{f.line}:{f.column} {f.message}" for f in findings)
@@ -62,6 +66,11 @@ def _testcase(suite: ET.Element, summary: FileSummary, name: str, rule: RuleInfo
         ET.SubElement(case, "skipped", message=f"{rule.id} does not apply to this agreement (outside its scope)")
         return "skipped"
     return "passed"
+
+
+def _below_text(below: list[Finding], fail_on: str) -> str:
+    return "".join(f"{f.severity} below --fail-on {fail_on}: {f.rule_id} {f.rule_name} {f.line}:{f.column} "
+                   f"{f.message}\n" for f in below)
 
 
 def _waived_text(waived: list[Waived]) -> str:
@@ -94,13 +103,18 @@ def _suite(report: Report, summary: FileSummary, index: int, rules: list[RuleInf
     suite = ET.Element("testsuite", name=_clean(name), package=_clean(name), id=str(index),
                        timestamp=f"{report.as_of}T00:00:00", hostname=HOSTNAME)
     _properties(suite, report, summary)
-    outcomes = [_testcase(suite, summary, name, rule, findings.get(rule.id, [])) for rule in rules]
+    mine = [f for rule in rules for f in findings.get(rule.id, [])]
+    failing = {f for f in mine if report.failing(f)}
+    outcomes = [_testcase(suite, summary, name, rule, [f for f in findings.get(rule.id, []) if f in failing])
+                for rule in rules]
     suite.set("tests", str(len(outcomes)))
     suite.set("failures", str(outcomes.count("failed")))
     suite.set("errors", "0")
     suite.set("skipped", str(outcomes.count("skipped")))
     suite.set("time", "0")
-    ET.SubElement(suite, "system-out").text = _clean(_waived_text(waived)) or None
+    below = sorted(f for f in mine if f not in failing)
+    text = _below_text(below, report.fail_on) + _waived_text(waived)
+    ET.SubElement(suite, "system-out").text = _clean(text) or None
     ET.SubElement(suite, "system-err")
     return suite
 
@@ -116,7 +130,7 @@ def junit_tree(report: Report) -> ET.Element:
         waived_by_file[w.finding.path].append(w)
     root = ET.Element("testsuites")
     files = sorted(report.files, key=lambda f: report.relative(f.path))
-    for index, summary in enumerate(files):
+    for index, summary in enumerate(files):  # each file's findings, by rule
         root.append(_suite(report, summary, index, rules, by_file[summary.path], waived_by_file[summary.path]))
     return root
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from jointgov import __version__
-from jointgov.model import SEVERITIES, Finding, Waived, WaiverInfo
+from jointgov.model import SEVERITIES, SEVERITY_RANK, SKIP_REASONS, Finding, Skipped, Waived, WaiverInfo
 
 if TYPE_CHECKING:
     from jointgov.simulation.results import FileSimulation
@@ -69,8 +69,13 @@ class Report:
     baseline_stale: int = 0
     simulations: list[FileSimulation] = field(default_factory=list)
     """``check --simulate``: one simulation per file (empty otherwise)."""
+    skipped: list[Skipped] = field(default_factory=list)
+    """Files not checked: not agreements, or excluded by the configuration."""
     fail_on: str = "warning"
     """The run's ``--fail-on``: an agreement with a finding at or above it does not pass, in every report."""
+    written: list[str] = field(default_factory=list)
+    """The files the run writes its reports to (``--output``, ``--report``): where a shortened report (GitHub
+    annotations, a pull-request summary) says the full one is."""
 
     def summary(self) -> dict[str, int]:
         """Findings counted by severity, every severity present (waived findings not counted)."""
@@ -96,6 +101,24 @@ class Report:
         text = f"{finding.rule_id}\0{self.relative(finding.path)}\0{anchor}"
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
+    def worst_first(self) -> list[Finding]:
+        """The findings, most severe first, and within a severity taken from each file in turn (the first of every
+        file, then the second of every file ...), so that a shortened report shows as many files as it can."""
+        out: list[Finding] = []
+        for severity in SEVERITIES:
+            by_file: dict[str, list[Finding]] = {}
+            for finding in self.findings:
+                if finding.severity == severity:
+                    by_file.setdefault(finding.path, []).append(finding)
+            queues = list(by_file.values())
+            for depth in range(max(map(len, queues), default=0)):
+                out.extend(queue[depth] for queue in queues if depth < len(queue))
+        return out
+
+    def failing(self, finding: Finding) -> bool:
+        """Whether *finding* is at or above the run's ``--fail-on`` (what makes the run exit 1)."""
+        return SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[self.fail_on]
+
     def rule(self, rule_id: str) -> RuleInfo | None:
         """The rule with this id, if it is in the run."""
         for info in self.rules:
@@ -116,6 +139,25 @@ class Report:
                 for f in self.files for w in f.waivers if w.valid
             ],
         }
+
+
+def plural(count: int, word: str) -> str:
+    """``1 file``, ``2 files``, ``1,139 findings``."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def skipped_text(skipped: list[Skipped]) -> str:
+    """``2 files skipped (1 not an agreement, 1 excluded by the configuration)``; empty when none was."""
+    if not skipped:
+        return ""
+    reasons = [f"{sum(s.reason == r for s in skipped)} {words}" for r, words in SKIP_REASONS.items()
+               if any(s.reason == r for s in skipped)]
+    return f"{plural(len(skipped), 'file')} skipped ({', '.join(reasons)})"
+
+
+def skipped_line(item: Skipped) -> str:
+    """``path: skipped: not an agreement (why)``."""
+    return f"{item.path}: skipped: {SKIP_REASONS[item.reason]}" + (f" ({item.detail})" if item.detail else "")
 
 
 class Writer(Protocol):

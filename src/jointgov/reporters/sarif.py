@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from jointgov import __version__
-from jointgov.model import Finding, WaiverInfo
+from jointgov.model import SKIP_REASONS, Finding, Skipped, WaiverInfo
 from jointgov.reporters.report import Report, RuleInfo
 from jointgov.reporters.sources import evidence_text
 
@@ -134,7 +134,9 @@ def sarif_log(report: Report) -> dict[str, Any]:
             "semanticVersion": __version__,
             "rules": [_descriptor(r) for r in build.rules],
         }},
-        "invocations": [{"executionSuccessful": True, "properties": provenance}],
+        "invocations": [{"executionSuccessful": True, "properties": provenance,
+                         **({"toolExecutionNotifications": [_skipped(report, item) for item in report.skipped]}
+                            if report.skipped else {})}],
         "originalUriBaseIds": {SRCROOT: {"uri": root_uri}},
         "artifacts": build.artifacts(),
         "results": build.results(),
@@ -142,6 +144,14 @@ def sarif_log(report: Report) -> dict[str, Any]:
         "properties": provenance,
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def _skipped(report: Report, item: Skipped) -> dict[str, Any]:
+    """A file the run did not check, as a notification: where it is and why (not an agreement, excluded)."""
+    words = SKIP_REASONS[item.reason] + (f" ({item.detail})" if item.detail else "")
+    return {"level": "note", "message": {"text": f"skipped: {words}"}, "descriptor": {"id": item.reason},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": report.relative(item.path),
+                                                                     "uriBaseId": SRCROOT}}}]}
 
 
 def write(report: Report, out: TextIO, colour: bool = False) -> None:

@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from jointgov import __version__
-from jointgov.model import NOT_APPLICABLE, VERDICTS
+from jointgov.model import NOT_APPLICABLE, VERDICTS, Skipped
+from jointgov.reporters.report import skipped_line, skipped_text
 from jointgov.simulation.results import FileSimulation, Run, ScenarioResult
 
 COLOURS = {"resolved-jointly": "green", "undefined": "yellow", "unbounded": "yellow", "deadlock": "red",
@@ -51,8 +52,10 @@ def headline(sims: Sequence[FileSimulation]) -> str:
     return ", ".join(parts) or "no scenario applies"
 
 
-def write_text(sims: Sequence[FileSimulation], out: TextIO, colour: bool = False, as_of: str = "") -> None:
-    """Each file's scenarios: verdict, the worst run's trace, its causes as file:line:col, other runs."""
+def write_text(sims: Sequence[FileSimulation], out: TextIO, colour: bool = False, as_of: str = "",
+               skipped: Sequence[Skipped] = ()) -> None:
+    """Each file's scenarios: verdict, the worst run's trace, its causes as file:line:col, other runs; then the
+    files skipped (not agreements, or excluded by the configuration) and the verdicts counted."""
     style: Callable[..., str] = _styler(colour)
     for n, sim in enumerate(sims):
         if n:
@@ -63,9 +66,14 @@ def write_text(sims: Sequence[FileSimulation], out: TextIO, colour: bool = False
             continue
         for result in sim.results:
             _write_result(sim, result, out, style)
+    if skipped:
+        out.write("\n" if sims else "")
+        out.write("".join(skipped_line(s) + "\n" for s in skipped if s.named))
     total = sum(len(s.results) for s in sims)
     when = f", as of {as_of}" if as_of else ""
-    out.write(f"\n{total} scenario results in {len(sims)} file{'s' * (len(sims) != 1)}{when}: {headline(sims)}\n")
+    tail = f"; {skipped_text(list(skipped))}" if skipped else ""
+    out.write(f"\n{total} scenario results in {len(sims)} file{'s' * (len(sims) != 1)}{when}: {headline(sims)}"
+              f"{tail}\n")
 
 
 def _write_result(sim: FileSimulation, result: ScenarioResult, out: TextIO, style: Callable[..., str]) -> None:
@@ -132,9 +140,15 @@ def to_json(sims: Sequence[FileSimulation]) -> list[dict[str, Any]]:
     } for s in sims]
 
 
-def write_json(sims: Sequence[FileSimulation], out: TextIO, as_of: str = "") -> None:
-    """The ``simulate --format json`` document."""
-    doc = {"tool": "jointgov", "version": __version__, "as_of": as_of, "summary": summary(sims),
-           "files": to_json(sims)}
+def skipped_json(skipped: Sequence[Skipped]) -> list[dict[str, str]]:
+    """The files skipped, as the JSON reports list them."""
+    return [{"path": s.path, "reason": s.reason, "detail": s.detail} for s in skipped]
+
+
+def write_json(sims: Sequence[FileSimulation], out: TextIO, as_of: str = "", skipped: Sequence[Skipped] = ()) -> None:
+    """The ``simulate --format json`` document: its top-level keys are those of ``check``'s (``jointgov``, the
+    version; ``as_of``; ``summary``; ``files``; ``skipped``)."""
+    doc = {"jointgov": __version__, "as_of": as_of, "summary": summary(sims), "files": to_json(sims),
+           "skipped": skipped_json(skipped)}
     json.dump(doc, out, indent=2, ensure_ascii=False)
     out.write("\n")

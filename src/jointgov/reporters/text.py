@@ -1,4 +1,8 @@
-"""The text reporter: ``path:line:col: severity JGnnn name: message`` lines and a summary.
+"""The text reporter: ``path:line:col: severity: JGnnn name: message`` lines and a summary.
+
+The lines are those of a compiler (``file:line:col: error: message``), so the problem matchers of editors and CI
+read them as they are (VS Code's ``$gcc``; ``problem-matchers/`` has jointgov's own, info included). A file named
+on the command line that is skipped (not an agreement, or excluded by the configuration) gets a line saying so.
 
 After ``check --simulate`` a short block follows: one line per agreement and stress scenario,
 ``path: scenario: verdict (days) at line:col field``, then the verdicts counted.
@@ -9,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
-from jointgov.model import NOT_APPLICABLE
-from jointgov.reporters.report import Report
+from jointgov.model import NOT_APPLICABLE, Finding, Waived
+from jointgov.reporters.report import Report, plural, skipped_line, skipped_text
 
 if TYPE_CHECKING:
     from jointgov.simulation.results import FileSimulation, ScenarioResult
@@ -19,13 +23,14 @@ _COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
 
 
 def summary_line(report: Report) -> str:
-    """One line that counts the findings by severity and the files checked."""
+    """One line that counts the findings by severity and the files checked (and skipped)."""
     counts = report.summary()
     files = len(report.files)
-    noun = "file" if files == 1 else "files"
     parts = [f"{n} {sev}{'s' if n != 1 and sev != 'info' else ''}" for sev, n in counts.items() if n]
     head = ", ".join(parts) if parts else "no findings"
-    line = f"{head} in {files} {noun}"
+    line = f"{head} in {plural(files, 'file')}" if files or report.findings else "no agreement checked"
+    if report.skipped:
+        line += f"; {skipped_text(report.skipped)}"
     if report.waived:
         line += f"; {len(report.waived)} waived"
     if report.baseline_hidden or report.baseline_stale:
@@ -39,17 +44,30 @@ def summary_line(report: Report) -> str:
     return line
 
 
+def finding_line(f: Finding, style: Callable[[str, str], str] = lambda text, _fg: text) -> str:
+    """``path:line:col: severity: JGnnn name: message`` (*style* colours the severity and the rule id)."""
+    return (f"{f.path}:{f.line}:{f.column}: {style(f.severity, _COLOURS[f.severity])}: "
+            f"{style(f.rule_id, 'bright_black')} {f.rule_name}: {f.message}")
+
+
+def waived_line(w: Waived, style: Callable[[str, str], str] = lambda text, _fg: text) -> str:
+    """``path:line:col: waived: JGnnn name: message [waiver at line N, approved by BODY, expires DATE]``."""
+    f = w.finding
+    return (f"{f.path}:{f.line}:{f.column}: {style('waived', 'green')}: {style(f.rule_id, 'bright_black')} "
+            f"{f.rule_name}: {f.message} [waiver at line {w.waiver.line}, approved by {w.waiver.approved_by}, "
+            f"expires {w.waiver.expires_on}]")
+
+
 def write(report: Report, out: TextIO, colour: bool = False) -> None:
-    """Write every finding, sorted, then the summary line."""
+    """Write every finding, sorted, the waived findings, the named files skipped, then the summary line."""
     style = _styler(colour)
     for f in report.findings:
-        out.write(f"{f.path}:{f.line}:{f.column}: {style(f.severity, _COLOURS[f.severity])} "
-                  f"{style(f.rule_id, 'bright_black')} {f.rule_name}: {f.message}\n")
+        out.write(finding_line(f, style) + "\n")
     for w in report.waived:
-        f = w.finding
-        out.write(f"{f.path}:{f.line}:{f.column}: {style('waived', 'green')} {style(f.rule_id, 'bright_black')} "
-                  f"{f.rule_name}: {f.message} [waiver at line {w.waiver.line}, approved by {w.waiver.approved_by}, "
-                  f"expires {w.waiver.expires_on}]\n")
+        out.write(waived_line(w, style) + "\n")
+    for item in report.skipped:
+        if item.named:
+            out.write(skipped_line(item) + "\n")
     out.write(summary_line(report) + "\n")
     if report.simulations:
         write_simulations(report.simulations, out, style, report.as_of)
@@ -93,7 +111,7 @@ def write_simulations(sims: list[FileSimulation], out: TextIO, style: Callable[[
               f"as of {as_of}: {headline(sims)}\n")
 
 
-def _styler(colour: bool):  # type: ignore[no-untyped-def]
+def _styler(colour: bool) -> Callable[[str, str], str]:
     if not colour:
         return lambda text, _fg: text
     import click

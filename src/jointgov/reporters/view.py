@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from jointgov import __version__
-from jointgov.model import AREAS, NOT_APPLICABLE, SEVERITIES, SEVERITY_RANK, Finding, Waived
+from jointgov.model import AREAS, NOT_APPLICABLE, SEVERITIES, SEVERITY_RANK, SKIP_REASONS, Finding, Waived
 from jointgov.reporters.report import Report, RuleInfo
 from jointgov.reporters.sources import cite
 
@@ -240,12 +240,23 @@ def _scenario(result: ScenarioResult, path: str) -> ScenarioView:
                             run.label, causes, len(run.steps), (), [])
     worst = result.worst
     assert worst is not None
-    causes = [located(c.line, c.column, c.field, c.message) for c in worst.causes]
+    causes = _once([located(c.line, c.column, c.field, c.message) for c in worst.causes])
     if not causes:  # no clause recorded: the steps that settled the verdict
         causes = [located(s.line, s.column, "", s.says) for s in worst.steps if s.verdict == verdict]
     return ScenarioView(result.name, result.title, verdict, verdict, days_text(result), result.note, worst.event,
                         worst.label, causes, len(worst.steps), worst.steps,
                         [run_line(r) for r in result.runs if r is not worst])
+
+
+def _once(causes: list[Located]) -> list[Located]:
+    """Causes that say the same thing said once, at each of their places (``path:118:5, 133:15``)."""
+    merged: dict[str, Located] = {}
+    for cause in causes:
+        first = merged.get(cause.message)
+        line_col = ":".join(cause.where.rsplit(":", 2)[-2:])  # path:line:col, the path possibly holding colons
+        merged[cause.message] = cause if first is None else Located(f"{first.where}, {line_col}", first.field,
+                                                                     first.message)
+    return list(merged.values())
 
 
 def stress(report: Report, views: list[Agreement]) -> list[StressView]:
@@ -276,6 +287,7 @@ def context(report: Report) -> dict[str, Any]:
         "waivers": [w for f in report.files for w in f.waivers if w.valid],
         "relative": report.relative,
         "stress": stress(report, views) if simulated else [],
+        "skipped": [(report.relative(item.path), SKIP_REASONS[item.reason]) for item in report.skipped],
         "stress_headline": stress_headline(report.simulations) if simulated else "",
     }
 

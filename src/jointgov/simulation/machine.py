@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -74,15 +75,15 @@ class Simulator:
         self.engine.open(facts)
         try:
             for scenario in chosen:
-                sim.results.append(self._scenario(scenario, facts, doc.locations, party, post))
+                sim.results.append(self._scenario(scenario, facts, doc.locations, party, post, doc.names))
         finally:
             self.engine.close()
         return sim
 
     def _scenario(self, scenario: Scenario, facts: list[dict[str, Any]], locations: Locations,
-                  party: str | None, post: str | None) -> ScenarioResult:
+                  party: str | None, post: str | None, names: dict[str, str]) -> ScenarioResult:
         subjects, note = _subjects(scenario, facts, party, post)
-        runs = tuple(_Machine(self, scenario, subject, facts, locations).run() for subject in subjects)
+        runs = tuple(_Machine(self, scenario, subject, facts, locations, names).run() for subject in subjects)
         verdict = max((r.verdict for r in runs), key=RANK.__getitem__, default=NOT_APPLICABLE)
         result = ScenarioResult(scenario.name, scenario.title, _event(scenario.event, {}), verdict, runs, note)
         worst = result.worst
@@ -131,10 +132,15 @@ def _subjects(scenario: Scenario, facts: list[dict[str, Any]], party: str | None
 
 
 def _event(template: str, subject: dict[str, Any]) -> str:
-    names = {"party": subject.get("party", {}).get("id", "a party"),
+    names = {"party": subject.get("party", {}).get("name", "a party"),
              "post": subject.get("post", {}).get("title", "the joint post"),
              "budget": subject.get("budget", {}).get("id", "the pooled budget")}
     return re.sub(r"\{(party|post|budget)\}", lambda m: str(names[m.group(1)]), template)
+
+
+def _quoted(kind: str, name: str) -> str:
+    """A subject's name in a run's label: a post's title in quotes (it reads as a phrase), others as they are."""
+    return f"'{name}'" if kind == "post" else name
 
 
 def _natural(ptr: str) -> tuple[Any, ...]:
@@ -145,8 +151,10 @@ class _Machine:
     """One run of one scenario for one subject."""
 
     def __init__(self, sim: Simulator, scenario: Scenario, subject: dict[str, Any], facts: list[dict[str, Any]],
-                 locations: Locations) -> None:
+                 locations: Locations, names: dict[str, str]) -> None:
         self.sim, self.scenario, self.subject, self.locations = sim, scenario, subject, locations
+        self.names = names
+        """What messages call each party, body, post and protocol (``firings.display_names``)."""
         self.state: dict[str, Any] = {"type": "sim", "scenario": scenario.name}
         for kind, fact in subject.items():
             self.state[kind] = fact.get("id")
@@ -214,11 +222,11 @@ class _Machine:
                 self.elapsed += value
             else:
                 ptr = target(t.days, bound)
-                self._cause("unbounded", ptr, f"{_dotted(ptr)} is not set: this step has no time limit, so it "
-                            "may never end")
+                self._cause("unbounded", ptr, f"{_noun(alias, bound)} sets no time limit ({name}): this step may "
+                            "never end")
         if self.state.get("route") and bound.get("step", {}).get("route") == self.state["route"]:
             self.walked.add(str(self.state["route"]))  # a step of the current route was taken
-        says = render(t.says, bound, {})
+        says = render(t.says, bound, {}, self.names)
         clause = t.clause or next((a for a in bound if a not in ("sim",)), "sim")
         ptr = target(clause, bound)
         line, col = self.locations.at(ptr)
@@ -228,8 +236,9 @@ class _Machine:
             for expr in t.cause or (clause,):
                 self._cause(t.verdict, target(expr, bound), says)
         if says:
-            self.steps.append(Step(len(self.steps) + 1, t.stage, says, ptr, line, col, render(t.acting, bound, {}),
-                                   render(t.consent, bound, {}), days, self.elapsed, t.verdict,
+            self.steps.append(Step(len(self.steps) + 1, t.stage, says, ptr, line, col,
+                                   render(t.acting, bound, {}, self.names), render(t.consent, bound, {}, self.names),
+                                   days, self.elapsed, t.verdict,
                                    bool(t.days) and days is None))
         return self._apply(t, bound)
 
@@ -248,8 +257,8 @@ class _Machine:
             if isinstance(route, str):
                 ref = target(t.set["route"], bound)
                 if route in self.walked:
-                    self._cause("unbounded", ref, f"{_dotted(ref)} sends the dispute back to route '{route}', "
-                                "which it has already been through: it can go round without end")
+                    self._cause("unbounded", ref, f"{_noun(alias, bound)} sends the dispute back to dispute route "
+                                f"'{route}', which it has already been through: it can go round without end")
                     return END
                 self.state.update(route=route, route_ref=ref, step=1)
         return t.to
@@ -276,9 +285,23 @@ class _Machine:
             causes = [Cause("undefined", ptr, line, col, _dotted(ptr),
                             "the scenario reaches no decision: no clause of the agreement says what happens next")]
         subject = {k: str(v.get("id", "")) for k, v in self.subject.items()}
-        label = ", ".join(f"{k} {v}" for k, v in subject.items()) or "the agreement"
+        label = ", ".join(f"{k} {_quoted(k, self.names.get(v, v))}" for k, v in subject.items()) or "the agreement"
         event = _event(self.scenario.event, self.subject)
         return Run(subject, label, event, verdict, self.elapsed, tuple(self.steps), tuple(causes))
+
+
+def _noun(alias: str, bound: dict[str, dict[str, Any]]) -> str:
+    """The clause a fact stands for, in words: ``the external-rating trigger``, ``step 2 of dispute route 'main'``."""
+    fact = bound.get(alias, {})
+    named: dict[str, Callable[[], str]] = {
+        "trigger": lambda: f"the {fact.get('event')} trigger",
+        "step": lambda: f"step {fact.get('number')} of dispute route '{fact.get('route')}'",
+        "route": lambda: f"dispute route '{fact.get('id')}'",
+        "post": lambda: f"joint post '{fact.get('title')}'",
+        "successors": lambda: "the successors section",
+        "exit": lambda: "the exit section",
+    }
+    return named[alias]() if alias in named and fact else f"the {alias.replace('_', ' ')}"
 
 
 def _dotted(ptr: str) -> str:

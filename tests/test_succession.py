@@ -159,3 +159,16 @@ def test_an_abolished_party_the_agreement_does_not_follow_is_jg901(tmp_path: Pat
     run([str(tmp_path)], fmt="json", as_of=AS_OF.isoformat(), out=out, select=["JG0,JG3,JG901"])
     found = [(f["rule_id"], f["line"]) for f in json.loads(out.getvalue())["findings"]]
     assert found == [("JG901", text.splitlines().index("  - id: lbbd") + 1)]
+
+
+def test_messages_say_references_by_name_and_words_as_they_are() -> None:
+    """A value in a field that refers to an item is said by the item's name; a kind, a status or a title that
+    happens to equal an id is said as it is."""
+    from jointgov.pipeline.firings import display_names, render
+
+    names = display_names({"protocols": [{"id": "arbitration", "title": "Arbitration protocol"}],
+                           "parties": [{"id": "icb", "name": "Example ICB"}, {"id": "pct", "name": "Example PCT"}]})
+    bound = {"protocol": {"id": "arbitration", "kind": "arbitration"},
+             "role": {"party": "icb", "party_as": "{icb}, as successor to {pct}"}}
+    said = render("'{protocol.id}' is of kind '{protocol.kind}'; held for {role.party}", bound, {}, names)
+    assert said == "'Arbitration protocol' is of kind 'arbitration'; held for Example ICB, as successor to Example PCT"

@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 )
 PIPELINE = ("scalars", "locate", "load", "_fast_agreement", "_fast_registry", "_fast_rule", "_fast_scenario",
             "fastschema", "validate", "blanks", "facts",
-            "compiler", "catalogue", "engine", "firings", "waivers", "checker")
+            "compiler", "network", "catalogue", "engine", "firings", "waivers", "checker")
 """The pipeline's modules in reading order: each imports only from those before it."""
 
 Edge = tuple[str, str, int, str]

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 from jointgov.files import read_bounded
 from jointgov.model import SEVERITIES, ConfigError, FileResult, Finding, Limits, Options, Problem
 from jointgov.pipeline import facts as facts_mod
-from jointgov.pipeline.catalogue import Catalogue, Rule, load_catalogue
-from jointgov.pipeline.engine import Engine, Firing
+from jointgov.pipeline.catalogue import Catalogue, Rule, load_catalogue, user_last
+from jointgov.pipeline.engine import Engine, EngineLimitError, Firing
 from jointgov.pipeline.firings import at_expression, message, target
 from jointgov.pipeline.load import Loaded, parse_bytes
 from jointgov.pipeline.locate import Locations
@@ -84,7 +84,17 @@ def read_agreement(raw: bytes, display: str, limits: Limits) -> Document:
         form, sound = check_form(loaded)
         problems.extend(form)
         sound = sound and not any(p[0] == "JG003" for p in problems)  # an unknown tag is a JG003 of the reader
-    return Document(display, sha, loaded, problems, sound and isinstance(loaded.data, dict))
+    sound = sound and isinstance(loaded.data, dict)
+    if sound:  # the facts derived from pairs of clauses are bounded like the lists they come from
+        posts, routes = facts_mod.pairs(loaded.data)
+        if posts * routes > limits.max_items:
+            line, col = loaded.locations.at("/dispute_routes")
+            problems.append(("JG001", line, col, f"{posts:,} joint posts and {routes:,} dispute routes make "
+                             f"{posts * routes:,} pairs of a post and a route for the rules to compare, more than the "
+                             f"limit of {limits.max_items:,} (limits.max_items): the rules were not run",
+                             "/dispute_routes"))
+            sound = False
+    return Document(display, sha, loaded, problems, sound)
 
 
 def open_agreement(path: str | Path, limits: Limits, display: str | None = None) -> Document:
@@ -151,12 +161,15 @@ class Checker:
         self.options = options
         self.active = [r for r in catalogue.rules if self._wanted(r)]
         self.active_ids = frozenset(r.id for r in self.active)
-        mine = [r for r in self.active if r.match and r.level == "agreement"]  # JG9xx: jointgov.repository
+        mine = user_last(r for r in self.active if r.match and r.level == "agreement")  # JG9xx: the repository
         compiled = catalogue.compiled(mine, options.params)
         compiled += catalogue.compiled_scopes([r for r in mine if r.scope], options.params)
         self.severity = {catalogue.by_key(k).id: v for k, v in options.severity.items()}  # type: ignore[union-attr]
         digest = hashlib.sha256(f"{catalogue.digest}|{sorted(self.active_ids)}|{options.params}".encode())
-        self.engine = Engine(f"jg{digest.hexdigest()[:20]}", compiled)
+        try:
+            self.engine = Engine(f"jg{digest.hexdigest()[:20]}", compiled)
+        except EngineLimitError as exc:
+            raise catalogue.refusal(compiled, exc.index, exc.reason) from exc
 
     def _wanted(self, rule: Rule) -> bool:
         if rule.locked:

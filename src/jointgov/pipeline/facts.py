@@ -257,6 +257,11 @@ def _assents(ptr: str, owner: Any, kind: str, names: Any, agreed: int | None) ->
                    to=owner, kind=kind, party=party, day=agreed)
 
 
+def pairs(data: dict[str, Any]) -> tuple[int, int]:
+    """How many joint posts and dispute routes there are: their product is the number of ``post_route`` facts."""
+    return len(list(_items(data, "joint_posts"))), len(list(_items(data, "dispute_routes")))
+
+
 def _posts(data: dict[str, Any], posts: list[tuple[str, dict[str, Any]]], active: set[str]) -> Iterator[Fact]:
     routes = list(_items(data, "dispute_routes"))
     for ptr, post in posts:

@@ -209,6 +209,16 @@ def _to_cache(key: str, rules: list[Rule]) -> None:
         pass  # a read-only home: no cache, no harm
 
 
+def _read(path: Path) -> bytes:
+    """A rule file's bytes (bounded, like an agreement's: the reader reports one over the limit)."""
+    from jointgov.files import read_bounded
+
+    try:
+        return read_bounded(path)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the rule file: {exc.strerror or exc}") from exc
+
+
 def load_catalogue(extra_dirs: Iterable[str | Path] = ()) -> Catalogue:
     """The built-in rules plus those in *extra_dirs*; ids and names must be unique.
 
@@ -222,7 +232,7 @@ def load_catalogue(extra_dirs: Iterable[str | Path] = ()) -> Catalogue:
     builtin = len(files)
     for directory in extra_dirs:
         files.extend(_rule_files(Path(directory)))
-    raws = [path.read_bytes() for path in files]
+    raws = [_read(path) for path in files]
     digest = hashlib.sha256()  # the catalogue's content, for provenance: independent of where it is installed
     key = hashlib.sha256(__version__.encode())
     for path, raw in zip(files, raws, strict=True):

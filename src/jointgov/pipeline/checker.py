@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jointgov.files import read_bounded
+from jointgov.files import read_bounded, shown
 from jointgov.model import SEVERITIES, ConfigError, FileResult, Finding, Limits, Options, Problem
 from jointgov.pipeline import facts as facts_mod
 from jointgov.pipeline.catalogue import Catalogue, Rule, load_catalogue, user_last
@@ -76,7 +76,7 @@ class Document:
 
 def read_agreement(raw: bytes, display: str, limits: Limits) -> Document:
     """Parse and judge one agreement given as bytes: the one soundness rule of every command."""
-    sha = hashlib.sha256(raw).hexdigest()
+    sha = hashlib.sha256(raw).hexdigest() if len(raw) <= limits.max_bytes else ""  # only the start was read
     loaded = parse_bytes(raw, limits)
     problems = list(loaded.problems)
     sound = False
@@ -87,11 +87,11 @@ def read_agreement(raw: bytes, display: str, limits: Limits) -> Document:
     sound = sound and isinstance(loaded.data, dict)
     if sound:  # the facts derived from pairs of clauses are bounded like the lists they come from
         posts, routes = facts_mod.pairs(loaded.data)
-        if posts * routes > limits.max_items:
+        if posts * routes > limits.max_pairs:
             line, col = loaded.locations.at("/dispute_routes")
             problems.append(("JG001", line, col, f"{posts:,} joint posts and {routes:,} dispute routes make "
                              f"{posts * routes:,} pairs of a post and a route for the rules to compare, more than the "
-                             f"limit of {limits.max_items:,} (limits.max_items): the rules were not run",
+                             f"limit of {limits.max_pairs:,} (limits.max_pairs): the rules were not run",
                              "/dispute_routes"))
             sound = False
     return Document(display, sha, loaded, problems, sound)
@@ -99,13 +99,13 @@ def read_agreement(raw: bytes, display: str, limits: Limits) -> Document:
 
 def open_agreement(path: str | Path, limits: Limits, display: str | None = None) -> Document:
     """Read the file at *path* once (bounded) and judge it; a file that cannot be read is an unsound document."""
-    shown = display or str(path)
+    display = display or shown(str(path))
     try:
         raw = read_bounded(path, limits)
     except OSError as exc:
-        problem: Problem = ("JG001", 1, 1, f"cannot read the file: {exc.strerror}", "")
-        return Document(shown, "", Loaded(None, Locations(), [problem]), [problem], False, unreadable=True)
-    return read_agreement(raw, shown, limits)
+        problem: Problem = ("JG001", 1, 1, f"cannot read the file: {exc.strerror or exc}", "")
+        return Document(display, "", Loaded(None, Locations(), [problem]), [problem], False, unreadable=True)
+    return read_agreement(raw, display, limits)
 
 
 def _chosen(rule: Rule, keys: frozenset[str] | None) -> bool:
@@ -142,13 +142,40 @@ def prepare(settings: Settings) -> Catalogue:
         rule = catalogue.by_key(rule_id)
         if rule is None:
             raise ConfigError(f"invalid config: {settings.config.path}: parameters.{rule_id}: no such rule")
-        for name in values:
+        for name, value in values.items():
             if name not in rule.parameters:
                 known = ", ".join(rule.parameters) or "none"
                 raise ConfigError(f"invalid config: {settings.config.path}: parameters.{rule_id}.{name}: {rule.id} "
                                   f"has no parameter '{name}' (its parameters: {known})")
+            problem = _parameter_problem(rule.parameters[name], value)
+            if problem:
+                raise ConfigError(f"invalid config: {settings.config.path}: parameters.{rule_id}.{name}: {problem}")
     check_options(catalogue, settings.options)
     return catalogue
+
+
+def _parameter_problem(default: Any, value: Any) -> str:
+    """What is wrong with *value* for a rule parameter whose default is *default* ("" when nothing): it must be
+    of the default's kind (a number, text, true or false), and a number must be finite and fit in 64 bits, so
+    that the rule compares what the user meant (``max_days = "ten"`` or ``nan`` would turn it off)."""
+    import math
+
+    def number(x: Any) -> bool:
+        return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+    got = f"{value.isoformat()} (a date or time)" if isinstance(value, (_dt.date, _dt.time)) else repr(value)
+    if number(default):
+        if not number(value):
+            return f"expected a number, like the default {default!r}, got {got}"
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"expected a finite number, got {got}"
+        if isinstance(value, int) and abs(value) >= 2**63:
+            return f"the number {value} is too large (at most {2**63 - 1})"
+        return ""
+    kind = {bool: "true or false", str: "text"}.get(type(default))
+    if kind is not None and type(value) is not type(default):
+        return f"expected {kind}, like the default {default!r}, got {got}"
+    return ""
 
 
 class Checker:

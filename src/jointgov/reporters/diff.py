@@ -8,6 +8,7 @@ from typing import Any
 
 from jointgov.diff.compare import MARKERS, Change, FileDiff, Listed, describe, show
 from jointgov.model import Finding
+from jointgov.reporters.report import printable
 
 
 def _whole(c: Change) -> str | None:
@@ -57,7 +58,7 @@ def render_text(diffs: Sequence[FileDiff], as_of: str) -> str:
               for d in diffs for c in d.changes]
     lines += [finding(f, w, "introduced") for d in diffs for f, w in d.introduced]
     lines += [finding(f, w, "resolved") for d in diffs for f, w in d.resolved]
-    return "\n".join([*lines, _sentence(diffs)]) + "\n"
+    return "\n".join(printable(line) for line in [*lines, _sentence(diffs)]) + "\n"  # one line each, for a terminal
 
 
 def render_json(diffs: Sequence[FileDiff], as_of: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from jointgov import __version__
 from jointgov.model import NOT_APPLICABLE, VERDICTS
+from jointgov.reporters.report import printable_copy
 from jointgov.simulation.results import FileSimulation, Run, ScenarioResult
 
 COLOURS = {"resolved-jointly": "green", "undefined": "yellow", "unbounded": "yellow", "deadlock": "red",
@@ -52,7 +53,9 @@ def headline(sims: Sequence[FileSimulation]) -> str:
 
 
 def write_text(sims: Sequence[FileSimulation], out: TextIO, colour: bool = False, as_of: str = "") -> None:
-    """Each file's scenarios: verdict, the worst run's trace, its causes as file:line:col, other runs."""
+    """Each file's scenarios: verdict, the worst run's trace, its causes as file:line:col, other runs (agreement
+    text and file names ``printable``)."""
+    sims = printable_copy(list(sims))
     style: Callable[..., str] = _styler(colour)
     for n, sim in enumerate(sims):
         if n:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
 from jointgov.model import NOT_APPLICABLE
-from jointgov.reporters.report import Report
+from jointgov.reporters.report import Report, printable_copy
 
 if TYPE_CHECKING:
     from jointgov.simulation.results import FileSimulation, ScenarioResult
@@ -40,7 +40,8 @@ def summary_line(report: Report) -> str:
 
 
 def write(report: Report, out: TextIO, colour: bool = False) -> None:
-    """Write every finding, sorted, then the summary line."""
+    """Write every finding, sorted, then the summary line (agreement text and file names ``printable``)."""
+    report = printable_copy(report)
     style = _styler(colour)
     for f in report.findings:
         out.write(f"{f.path}:{f.line}:{f.column}: {style(f.severity, _COLOURS[f.severity])} "

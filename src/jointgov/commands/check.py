@@ -285,9 +285,9 @@ def _results(items: list[str], work: Callable[[str], T], jobs: int) -> Generator
         yield from in_process(items, work)
         return
     count = 1 if len(items) < PARALLEL_FROM else min(jobs, usable_cores())
-    pool = Pool(items, work, count)
+    pool = Pool(items, work)
     try:
-        yield from pool.results()
+        yield from pool.results(count)
     finally:
         pool.close()
 

@@ -12,6 +12,7 @@ that it lost its engine instead of dying with it.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -55,26 +56,30 @@ def in_process(items: list[str], work: Callable[[str], T]) -> Iterator[T | Lost]
 
 
 class Pool(Generic[T]):
-    """*workers* forked processes that apply *work* to the items, one item at a time each."""
+    """Forked processes that apply *work* to the items, one item at a time each (``results``); ``close`` stops
+    them, whatever happened."""
 
-    def __init__(self, items: list[str], work: Callable[[str], T], workers: int) -> None:
-        """Start the workers (at least one, at most one per item)."""
+    def __init__(self, items: list[str], work: Callable[[str], T]) -> None:
+        """A pool for *items*; no worker runs until ``results`` starts them."""
         self.items = items
         self.work = work
         self.context = multiprocessing.get_context("fork")
         self.busy: dict[Connection, tuple[Any, int | None]] = {}
-        for _ in range(max(1, min(workers, len(items)))):
-            self._start()
 
     def _start(self) -> None:
         mine, theirs = self.context.Pipe()
-        process = self.context.Process(target=_serve, args=(self.items, self.work, theirs), daemon=True)
-        process.start()
+        ours = [*self.busy, mine]  # the worker closes its copies of our ends: only we may hold them
+        process = self.context.Process(target=_serve, args=(self.items, self.work, theirs, ours), daemon=True)
+        with _interrupts_held():  # ^C now would be lost in the fork, or leave a worker nobody stops
+            process.start()
+            self.busy[mine] = (process, None)
         theirs.close()  # only the worker holds its end: when it dies, ours reads end-of-file
-        self.busy[mine] = (process, None)
 
-    def results(self) -> Iterator[T | Lost]:
-        """Each item's result (or ``Lost``), in the order of the items."""
+    def results(self, workers: int) -> Iterator[T | Lost]:
+        """Each item's result (or ``Lost``), in the order of the items, from *workers* processes (at least one,
+        at most one per item)."""
+        for _ in range(max(1, min(workers, len(self.items)))):
+            self._start()
         pending = list(range(len(self.items)))[::-1]
         done: dict[int, T | Lost] = {}
         following = 0
@@ -121,9 +126,28 @@ class Pool(Generic[T]):
         self.busy.clear()
 
 
-def _serve(items: list[str], work: Callable[[str], Any], connection: Connection) -> None:
-    """A worker: check the items it is given until its pipe closes; never returns (``os._exit``)."""
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold SIGINT for the duration (it is delivered after), where the platform can."""
+    block = getattr(signal, "pthread_sigmask", None)
+    if block is None:
+        yield
+        return
+    previous = block(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        block(signal.SIG_SETMASK, previous)
+
+
+def _serve(items: list[str], work: Callable[[str], Any], connection: Connection, ours: list[Connection]) -> None:
+    """A worker: check the items it is given until its pipe closes (the parent is gone, or done); never returns
+    (``os._exit``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C reaches the whole group: the parent stops the workers
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    for end in ours:  # copies of the parent's ends, inherited by the fork: holding them, it would wait for ever
+        end.close()
     status = 0
     try:
         while True:

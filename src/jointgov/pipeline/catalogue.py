@@ -241,9 +241,10 @@ def load_catalogue(extra_dirs: Iterable[str | Path] = ()) -> Catalogue:
     rules = _from_cache(key.hexdigest())
     if rules is None:
         rules = [load_rule(path, raw) for path, raw in zip(files, raws, strict=True)]
+        _check_reserved(rules[builtin:])
         _check_unique(rules)
         _to_cache(key.hexdigest(), rules)
-    _check_reserved(rules[builtin:])
+    _check_reserved(rules[builtin:])  # also when cached (by an earlier version)
     rules.sort(key=lambda r: r.id)
     return Catalogue(rules=rules, digest=digest.hexdigest())
 

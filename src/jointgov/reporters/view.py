@@ -188,8 +188,9 @@ def escape(value: object) -> str:
     parts = []
     at = 0
     for found in _AUTOLINK.finditer(text):
-        parts += [_MD_SPECIAL.sub(r"\\\1", text[at:found.start()]), f"`{found.group()}`"]
-        at = found.end()
+        address = found.group().rstrip(".,:;!?'\")")  # the sentence's punctuation stays outside, as GitHub does
+        parts += [_MD_SPECIAL.sub(r"\\\1", text[at:found.start()]), f"`{address}`"]
+        at = found.start() + len(address)
     return "".join([*parts, _MD_SPECIAL.sub(r"\\\1", text[at:])])
 
 

@@ -391,8 +391,8 @@ def _rule_cases() -> list[Case]:
                   "value or more"),
         rule_case(10, "an infinite number", "  - when:\n      - post: {appointed_day: {lt: 1e400}}\n",
                   at + "11:36: match[0]: inf is not a number the rule engine can compare with"),
-        rule_case(10, "a whole number past 64 bits", "  - when:\n      - post: {appointed_day: {lt: 99999999999999999999"
-                  "}}\n", at + "11:36: match[0]: the number 99999999999999999999 is too large"),
+        rule_case(10, "a whole number past 64 bits", "  - when:\n      - post: {appointed_day: {lt: "
+                  "99999999999999999999}}\n", at + "11:36: match[0]: the number 99999999999999999999 is too large"),
         rule_case(10, "a list parameter", "  - when:\n      - post: {appointed_day: {lt: $param.d}}\n",
                   at + "9:14: invalid rule file: parameters.d", rule=RULE + "parameters: {d: [1, 2]}\n"),
         rule_case(20, "a user rule taking JG150", "  - when:\n      - post: {}\n", at + "1:5: invalid rule file: id: "

@@ -8,13 +8,17 @@ tests/test_engine_workarounds.py; see docs/engine.md):
 
 * every rule with a ``none:`` pattern starts with the end-of-document marker,
   which the engine asserts last (issue #402: ``none()`` is order-sensitive);
+* no correlated term (``$alias.field``) is ever inside an ``$or`` (there, an
+  equality with an absent field fails with error 311, aborts or segfaults, and
+  misses matches when present): an ``any_of`` or ``in:`` holding one becomes one
+  variant per alternative, or several ``none`` patterns (``none(A or B)`` is
+  ``none(A) and none(B)``);
 * a correlated comparison (``ne``, ``lt``, ``le``, ``gt``, ``ge``, or ``not_in``
-  with a reference) is evaluated by the engine only when both fields are
-  present and never inside an ``$or``: against an absent field it fails with
-  error 311 or corrupts the heap (found here; not in the notes). The compiler
-  splits such a condition by field presence into variants (for positive
-  patterns) or into several ``none`` patterns (``none(A or B)`` is
-  ``none(A) and none(B)``), giving every test its documented meaning there;
+  with a reference) is evaluated only where both fields are present (else error
+  311 or a corrupt heap): the condition is split by field presence into
+  variants, giving every test its documented meaning there;
+* a value the engine would refuse (a list or mapping, infinity, more than 64
+  bits, ``in: []``, a ``$`` field) is a ConditionError, located in ``when``;
 * an ``$and`` holding a correlated comparison ends with an always-true
   correlated term (issue #381: heap over-read), and the terms of a pattern are
   emitted in a fixed order: type, joins, comparisons, literal tests, ``$or``
@@ -58,11 +62,11 @@ def engine_field(name: str) -> str:
 
 
 class ConditionError(ValueError):
-    """A condition that cannot be compiled; the message names the offending part, and *path* is where it is
-    in the ``when`` list (keys and indexes, as far as known: the rule file's reader turns it into a line)."""
+    """A condition that cannot be compiled: the message says what is wrong, *path* where in the ``when`` list
+    (keys and indexes, as far as known; ``$scope`` first: in the rule's scope)."""
 
     def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:
-        """*message* says what is wrong; *path* is where, relative to the condition's ``when`` list."""
+        """*message* and *path*, relative to the condition's ``when`` list."""
         super().__init__(message)
         self.path = path
 
@@ -82,14 +86,11 @@ def _literal(value: Any, where: tuple[str | int, ...]) -> Any:
 
     if value is None or isinstance(value, (str, bool)):
         return value
-    if isinstance(value, int):
-        if abs(value) > MAX_INTEGER:
-            raise ConditionError(f"the number {value} is too large for the rule engine (at most {MAX_INTEGER})",
-                                 where)
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ConditionError(f"{value} is not a number the rule engine can compare with", where)
+    if isinstance(value, int) and abs(value) > MAX_INTEGER:
+        raise ConditionError(f"the number {value} is too large for the rule engine (at most {MAX_INTEGER})", where)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConditionError(f"{value} is not a number the rule engine can compare with", where)
+    if isinstance(value, (int, float)):
         return value
     kind = "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else type(value).__name__
     hint = " (one of several values: in: [...])" if isinstance(value, list) else ""

@@ -160,3 +160,38 @@ def test_interrupt_exits_130_and_writes_no_report(tmp_path: Path) -> None:
     _, err = child.communicate(timeout=TIMEOUT)
     assert (child.returncode, err.decode()) == (130, "jointgov: interrupted\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["many"]
+
+
+def test_an_engine_error_names_the_rule(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """An error the engine reports from a rule's action (``rule N condition K``) is named by the rule's id and
+    file in the one line that says the file was lost."""
+    from jointgov.pipeline.catalogue import load_catalogue
+    from jointgov.pipeline.engine import Engine, EngineError
+
+    def failing(self: Engine, facts: object) -> object:
+        raise EngineError("rule 7 condition 0: boom")
+
+    monkeypatch.setattr(Engine, "evaluate", failing)
+    rule = load_catalogue().rules[7]
+    assert run([str(AGREEMENT)], as_of=AS_OF, out=io.StringIO()) == 3
+    assert f"internal error: EngineError: rule {rule.id} ({rule.path}, match[0]): boom" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc to see the worker processes")
+def test_workers_end_when_their_parent_is_killed(tmp_path: Path) -> None:
+    """A run killed outright (SIGKILL: no clean-up) leaves no worker behind holding its output pipe: each sees its
+    pipe close and exits."""
+    many = tmp_path / "many"
+    many.mkdir()
+    for i in range(300):
+        (many / f"a{i:03d}.yaml").write_bytes(AGREEMENT.read_bytes())
+    child = subprocess.Popen([sys.executable, "-m", "jointgov", "check", str(many), "--jobs", "2", "--as-of", AS_OF],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + TIMEOUT
+    while not _children(child.pid) and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    orphans = _children(child.pid)
+    assert orphans and child.poll() is None, "the run ended before its workers could be seen"
+    child.kill()
+    child.communicate(timeout=TIMEOUT)  # returns only when no process holds the pipe any more
+    assert child.returncode == -signal.SIGKILL

@@ -112,7 +112,7 @@ def main() -> None:
 @click.option("--baseline", metavar="FILE", help="Report only findings not recorded in this baseline.")
 @click.option("--write-baseline", metavar="FILE", help="Record the current findings as a baseline.")
 @click.option("--jobs", "-j", type=int, default=None, metavar="N",
-              help="Worker processes for many files (default: the number of cores; 1: none).")
+              help="Worker processes for 16 files or more (default, and at most: the number of cores).")
 @click.option("--simulate/--no-simulate", default=None,
               help="Follow each agreement through the stress scenarios too (jointgov simulate): a verdict other "
               "than resolved-jointly is a finding (JG951-JG954) that counts towards the exit status; the "

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from jointgov.files import read_bounded, shown
 from jointgov.model import SEVERITIES, ConfigError, FileResult, Finding, Limits, Options, Problem
 from jointgov.pipeline import facts as facts_mod
 from jointgov.pipeline.catalogue import Catalogue, Rule, load_catalogue, user_last
-from jointgov.pipeline.engine import Engine, EngineLimitError, Firing
+from jointgov.pipeline.engine import Engine, EngineError, EngineLimitError, Firing
 from jointgov.pipeline.firings import at_expression, message, target
 from jointgov.pipeline.load import Loaded, parse_bytes
 from jointgov.pipeline.locate import Locations
@@ -242,7 +243,13 @@ class Checker:
         the ids of the rules that apply (no scope, or a scope that holds)."""
         merged: dict[tuple[str, int, int], Finding] = {}
         applicable = {r.id for r in self.active if not r.scope and r.level == "agreement"}  # JG9xx: the repository
-        for firing in self.engine.evaluate(doc.facts(self.options.as_of)):
+        try:
+            firings = self.engine.evaluate(doc.facts(self.options.as_of))
+        except EngineError as exc:  # name the rule, where the engine's message says which
+            raise EngineError(re.sub(r"rule (\d+) condition (-?\d+)", lambda m: (
+                f"rule {self.catalogue.rules[int(m.group(1))].id} ({self.catalogue.rules[int(m.group(1))].path}, "
+                f"{'scope' if int(m.group(2)) < 0 else f'match[{m.group(2)}]'})"), str(exc))) from exc
+        for firing in firings:
             rule = self.catalogue.rules[firing.rule]
             if firing.condition < 0:
                 applicable.add(rule.id)

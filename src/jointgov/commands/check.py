@@ -3,7 +3,10 @@
 Each file is read, parsed and judged once (``jointgov.pipeline.checker.open_agreement``), in one
 per-file pass that also makes what the rest of the run needs from it: its entry for the
 repository rules, and (``--simulate``) its stress scenarios, run on the same document in the same
-process. Many files are spread over worker processes; the output is the same whatever their number.
+process. That pass runs in worker processes (``jointgov.commands.workers``; many files are spread over
+several), so that a rule engine that dies takes only its file with it; the output is the same whatever
+their number. Outputs are checked before any work (``jointgov.files.check_outputs``) and written all or
+none.
 """
 
 from __future__ import annotations

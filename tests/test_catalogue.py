@@ -129,8 +129,21 @@ def test_rules_ship_inside_the_package() -> None:
 def test_a_duplicate_rule_id_is_a_configuration_error(tmp_path: Path) -> None:
     from jointgov.model import ConfigError
 
-    (tmp_path / "x.yaml").write_text("id: JG101\nname: other\nseverity: info\ntitle: t\nrationale: r\nremediation: x\n")
-    with pytest.raises(ConfigError, match="already defined"):
+    (tmp_path / "x.yaml").write_text("id: ACME101\nname: one\nseverity: info\ntitle: t\nrationale: r\nremediation: x\n")
+    (tmp_path / "y.yaml").write_text("id: ACME101\nname: two\nseverity: info\ntitle: t\nrationale: r\nremediation: x\n")
+    with pytest.raises(ConfigError, match=f"{tmp_path / 'y.yaml'}:1:1: invalid rule file: 'ACME101' is already "
+                       f"defined by {tmp_path / 'x.yaml'}"):
+        load_catalogue([tmp_path])
+
+
+def test_a_user_rule_may_not_take_an_id_of_jointgovs_own(tmp_path: Path) -> None:
+    """Issue 12, item 20: JG0xx and JG8xx cannot be ignored, so a user's rule with such an id could not be either;
+    every JG id is jointgov's (the name of a built-in rule is taken too: 'already defined')."""
+    from jointgov.model import ConfigError
+
+    (tmp_path / "x.yaml").write_text("id: JG801\nname: other\nseverity: info\ntitle: t\nrationale: r\nremediation: x\n")
+    with pytest.raises(ConfigError, match=f"{tmp_path / 'x.yaml'}:1:5: invalid rule file: id: 'JG801': the ids "
+                       "starting with JG are jointgov's own rules"):
         load_catalogue([tmp_path])
 
 

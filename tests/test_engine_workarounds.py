@@ -214,6 +214,15 @@ ABSENT_SHAPES = {
     "negated any_of, no group matches": (
         [{"post": {}}, {"none": {"route": {"any_of": [{"day": {"gt": "$post.size"}}, {"id": "zz"}]}}}], 1),
     "join after an in list": ([{"post": {}}, {"route": {"id": {"in": ["q", "r"]}, "day": {"lt": "$post.size"}}}], 1),
+    # a correlated equality inside the engine's $or (issue 12): error 311, SIGABRT, or wrong matches when present
+    "in with a reference to an absent field": ([{"post": {}}, {"route": {"day": {"in": ["$post.gone", 1]}}}], 0),
+    "in with a reference, present and equal": ([{"post": {}}, {"route": {"day": {"in": ["$post.size", 3]}}}], 1),
+    "in with two references": ([{"post": {}}, {"route": {"day": {"in": ["$post.size", "$post.gone"]}}}], 0),
+    "any_of with a join to an absent field": (
+        [{"post": {}}, {"route": {"any_of": [{"day": "$post.gone"}, {"id": "q"}]}}], 1),
+    "none with in and a reference": ([{"post": {}}, {"none": {"route": {"day": {"in": ["$post.gone", 1]}}}}], 1),
+    "none with any_of holding a join": (
+        [{"post": {}}, {"none": {"route": {"any_of": [{"day": "$post.gone"}, {"id": "q"}]}}}], 0),
 }
 
 
@@ -232,3 +241,90 @@ def test_correlated_comparisons_with_absent_fields_are_safe_and_exact(name: str)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr[-500:]
     assert result.stdout.strip() == f"[{expected}]"
+
+
+def _correlated_inside_or(term: object, inside: bool = False) -> bool:
+    """Whether a compiled expression has a correlated term ({alias: field}) under an $or."""
+    if isinstance(term, list):
+        return any(_correlated_inside_or(t, inside) for t in term)
+    if not isinstance(term, dict):
+        return False
+    found = False
+    for key, value in term.items():
+        if key == "$or":
+            found |= _correlated_inside_or(value, True)
+        elif isinstance(value, dict) and value and not any(str(k).startswith("$") for k in value) and inside:
+            found |= all(isinstance(v, str) for v in value.values()) and key not in ("$nex", "$ex")
+        else:
+            found |= _correlated_inside_or(value, inside)
+    return found
+
+
+@pytest.mark.parametrize("name", list(ABSENT_SHAPES))
+def test_no_correlated_term_is_compiled_inside_an_or(name: str) -> None:
+    when, _ = ABSENT_SHAPES[name]
+    for variant in compile_condition(when, {}, None):
+        assert not _correlated_inside_or(variant.definition["all"]), variant.definition
+
+
+def test_the_built_in_rulesets_are_within_the_engines_limits() -> None:
+    """The catalogue, the repository rules and the scenarios, as the model of the engine's network counts them:
+    some room is left for users' rules (each ruleset's fullest fact type is named)."""
+    import datetime as _dt
+
+    from jointgov.model import Options
+    from jointgov.pipeline.catalogue import load_catalogue
+    from jointgov.pipeline.checker import Checker
+    from jointgov.pipeline.network import STACK, Network
+    from jointgov.repository.checker import RepositoryChecker
+    from jointgov.simulation.scenarios import compile_transitions, load_scenarios
+
+    catalogue = load_catalogue()
+    checker = Checker(catalogue, Options(as_of=_dt.date(2026, 1, 1)))
+    repository = RepositoryChecker(catalogue, [r for r in catalogue.rules if r.level == "repository"])
+    assert repository.engine is not None
+    peaks = {}
+    for name, conditions in (("catalogue", checker.engine._conditions), ("repository", repository.engine._conditions),
+                             ("scenarios", compile_transitions(load_scenarios([]))[1])):
+        network = Network()
+        network.add({"all": [{"m": {"$ex": {"type": 1}}}]})  # the engine's catch-all
+        for _, _, compiled in conditions:
+            assert network.add(compiled.definition) is None
+        assert network.problem() is None
+        peaks[name] = max((network.peak(kind), kind) for kind in network.fact_types())
+    assert peaks == {"catalogue": (39, "document"), "repository": (19, "xparty"), "scenarios": (17, "sim")}
+    assert all(peak < STACK - 20 for peak, _ in peaks.values())
+
+
+def _joins(count: int) -> list[list[object]]:
+    return [[{"post": {}}, {"role": {"post": f"$post.f{n}"}}] for n in range(count)]
+
+
+def test_the_fullest_ruleset_the_engine_limit_allows_runs() -> None:
+    """58 rules each joining role facts on a different field: accepted, and 200 documents run in a child."""
+    code = textwrap.dedent("""
+        from jointgov.pipeline.compiler import compile_condition
+        from jointgov.pipeline.engine import Engine
+        whens = [[{"post": {}}, {"role": {"post": f"$post.f{n}"}}] for n in range(58)]
+        engine = Engine("full", [(n, 0, v) for n, w in enumerate(whens) for v in compile_condition(w, {}, None)])
+        facts = [{"type": "post", "ptr": "/p", **{f"f{n}": "p" for n in range(58)}},
+                 {"type": "role", "ptr": "/r", "post": "p"}]
+        print(sorted({len(engine.evaluate(facts)) for _ in range(200)}))
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert (result.returncode, result.stdout.strip()) == (0, "[58]"), result.stderr[-500:]
+
+
+def test_a_ruleset_past_the_engines_stack_is_refused_before_it_is_registered() -> None:
+    """65 such rules would kill the process at the first role fact (measured: SIGSEGV); the engine is never
+    given them: EngineLimitError names the rule that crosses the line (the 60th: 59 pending, plus the fact type's
+    node and the catch-all)."""
+    from jointgov.pipeline.engine import EngineLimitError
+
+    conditions = [(n, 0, v) for n, w in enumerate(_joins(65)) for v in compile_condition(w, {}, None)]
+    with pytest.raises(EngineLimitError) as refused:
+        Engine("too-full", conditions)
+    assert (refused.value.index, refused.value.reason) == (
+        59, "a role fact would pass up to 61 pattern tests at once (the rule engine holds 60): fewer or simpler "
+        "rules on role facts")
+    assert "too-full" not in Engine._hosts

@@ -3,7 +3,7 @@
 Every import counts, at the top of a module or deferred inside a function (and under
 ``TYPE_CHECKING``). The layers, lowest first, are ``LAYERS``; a module may import from a lower
 layer, or from its own folder (inside ``pipeline/`` only from a stage earlier in ``PIPELINE``, the
-reading order). Two folders of the same layer (``files`` and ``config``; ``repository``,
+reading order). Two folders of the same layer (``repository``,
 ``simulation`` and ``diff``) do not import each other.
 """
 
@@ -19,7 +19,8 @@ PACKAGE = ROOT / "src" / "jointgov"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("jointgov",),  # the package itself: __version__
     ("jointgov.model",),
-    ("jointgov.files", "jointgov.config"),
+    ("jointgov.files",),
+    ("jointgov.config",),  # reads its file as every input is read (jointgov.files)
     ("jointgov.pipeline",),
     ("jointgov.repository", "jointgov.simulation", "jointgov.diff"),
     ("jointgov.reporters",),
@@ -30,7 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 )
 PIPELINE = ("scalars", "locate", "load", "_fast_agreement", "_fast_registry", "_fast_rule", "_fast_scenario",
             "fastschema", "validate", "values", "blanks", "succession", "governance", "facts",
-            "compiler", "catalogue", "engine", "firings", "waivers", "checker")
+            "compiler", "network", "catalogue", "engine", "firings", "waivers", "checker")
 """The pipeline's modules in reading order: each imports only from those before it."""
 
 Edge = tuple[str, str, int, str]

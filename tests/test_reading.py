@@ -167,3 +167,45 @@ def test_limits_are_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     run(["a.yaml", "b.yaml"], fmt="json", as_of="2026-11-23", out=out)
     found = [(f["path"], f["rule_id"], f["line"], f["column"]) for f in json.loads(out.getvalue())["findings"]]
     assert found == [("a.yaml", "JG001", 13, 19), ("b.yaml", "JG001", 13, 16)]
+
+
+@pytest.mark.parametrize(("text", "data", "problems"), [
+    # an anchor on a key is defined (the YAML test suite's HMQ5, as the spec's example 6.23 writes it)
+    ('!!str &a1 "foo":\n  !!str bar\n&a2 baz : *a1\n', {"foo": "bar", "baz": "foo"}, []),
+    ("&k 7: a\nb: *k\n", {"7": "a", "b": 7}, []),
+    # anchors inside a key that is a list are defined; the list key and its value are reported and dropped (X38W)
+    ("{ &a [a, &b b]: *b, *a : [c, *b, d]}\n", {},
+     [("JG003", 1, 3, "a key must be plain text, not a list, mapping or alias", ""),
+      ("JG003", 1, 21, "a key must be plain text, not a list, mapping or alias", "")]),
+    # a key that is an alias: its value is dropped, not read as the next key
+    ("x: &v 1\n*v : [1, 2]\ny: 2\n", {"x": 1, "y": 2},
+     [("JG003", 2, 1, "a key must be plain text, not a list, mapping or alias", "")]),
+    ("? {a: [1, {b: &n 2}]}\n: [3]\nc: *n\n", {"c": 2},
+     [("JG003", 1, 3, "a key must be plain text, not a list, mapping or alias", "")]),
+])
+def test_keys_with_anchors_and_keys_that_are_not_text(text: str, data: object, problems: list[object]) -> None:
+    loaded = parse_text(text)
+    assert (loaded.data, loaded.problems) == (data, problems)
+
+
+def test_a_key_that_is_a_list_counts_towards_the_limits() -> None:
+    from jointgov.model import Limits
+
+    loaded = parse_text("? " + "[" * 10 + "]" * 10 + "\n: 1\n", Limits(max_depth=5))
+    assert [(p[0], p[1], p[2]) for p in loaded.problems] == [("JG003", 1, 3), ("JG001", 1, 7)]
+
+
+@pytest.mark.parametrize(("number", "value"), [
+    ("9" * 4300, int("9" * 4300)),  # Python's own limit: read
+    ("9" * 4301, None),
+    ("0x" + "f" * 3571, int("f" * 3571, 16)),  # 4,300 decimal digits
+    ("0x" + "f" * 3572, None),
+    ("!!int " + "1" * 5000, None),
+])
+def test_numbers_past_4300_digits_are_a_located_finding(number: str, value: int | None) -> None:
+    loaded = parse_text(f"jointgov: 1\nx: {number}\n")
+    if value is not None:
+        assert (loaded.data, loaded.problems) == ({"jointgov": 1, "x": value}, [])
+    else:
+        assert loaded.problems == [("JG001", 2, 4, "a number of more than 4,300 digits cannot be read: write it as "
+                                    "text (quoted) if it is one", "/x")]

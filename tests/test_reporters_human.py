@@ -23,7 +23,7 @@ import yaml
 
 from jointgov.commands.check import run
 from jointgov.model import AREAS
-from tests.conftest import ROOT
+from tests.conftest import BASE, ROOT
 from tests.goldens import check_report, expected
 
 AS_OF = "2026-11-23"
@@ -133,6 +133,24 @@ def test_markdown_escapes_agreement_text_so_tables_hold(edge_md: str) -> None:
     assert r"Parties: \<script\>alert(1)\</script\>; Example PCT." in edge_md
     assert not re.search(r"(?<!\\)[<>`*_]", edge_md.split("## Summary")[1].split("## 1.")[0])
     assert not re.search(r"(?<!\\)[<>]", edge_md)
+
+
+ADDRESSES = ("https://evil.example/x", "HTTP://EVIL.EXAMPLE", "ftp://evil.example", "www.evil.example",
+             "a@evil.example", "mailto:b@evil.example", "xmpp:c@evil.example")
+
+
+def test_addresses_in_agreement_text_are_no_live_links_on_github(tmp_path: Path) -> None:
+    """Item 18 of issue 12: GitHub's Markdown (cmark-gfm with its autolink extension) links bare addresses by
+    itself; in the report they are code, and @mentions (which notify people) too. The only links are ours."""
+    import cmarkgfm
+
+    title = "See " + ", ".join(ADDRESSES) + " and @board."
+    (tmp_path / "u.yaml").write_text(BASE.replace("title: Example partnership", f"title: {title}") + "stray: 1\n")
+    rendered = cmarkgfm.github_flavored_markdown_to_html(report(tmp_path, ["u.yaml"], "markdown"))
+    assert re.findall(r'<a href="([^"]*)"', rendered) == [f"#{a}" for a in re.findall(r'<a id="([^"]*)"', rendered)]
+    heading = re.search(r"<h2>1\. (.*)</h2>", rendered)
+    assert heading is not None and heading.group(1) == (
+        "See " + ", ".join(f"<code>{a}</code>" for a in ADDRESSES) + " and <code>@board</code>.")
 
 
 def test_markdown_lists_waived_findings_with_their_waiver(edge_md: str) -> None:

@@ -29,25 +29,41 @@ from jointgov.model import (
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
+EXIT_INTERRUPTED = 130
+"""The status of a run stopped by ^C (SIGINT), as shells report it: 128 + the signal's number."""
+
+
 def _guarded(action: Callable[[], int]) -> None:
-    """Run *action* and exit with its status; configuration errors exit 2, anything unexpected 3."""
+    """Run *action* and exit with its status; configuration errors exit 2, anything unexpected 3, ^C 130.
+
+    Messages are one line each, with control characters escaped (a file name cannot move the cursor)."""
     try:
         status = action()
     except ConfigError as exc:
-        click.echo(f"jointgov: {exc}", err=True)
+        click.echo(f"jointgov: {_line(str(exc))}", err=True)
         sys.exit(EXIT_USAGE)
     except BrokenPipeError:  # the reader went away (``| head``): not an internal error
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
-    except (KeyboardInterrupt, SystemExit):
+    except KeyboardInterrupt:  # no report, or every report (jointgov.files.write_all): never some of them
+        click.echo("jointgov: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except SystemExit:
         raise
     except Exception as exc:  # an internal error: say so plainly, exit 3
-        click.echo(f"jointgov: internal error: {exc.__class__.__name__}: {exc}", err=True)
+        click.echo(f"jointgov: internal error: {exc.__class__.__name__}: {_line(str(exc))}", err=True)
         click.echo("this is a bug in jointgov: please report it with the command you ran", err=True)
         sys.exit(EXIT_INTERNAL)
     sys.exit(status)
+
+
+def _line(text: str) -> str:
+    """*text* on one line, its control characters escaped (``\\x1b``, ``\\n``)."""
+    from jointgov.reporters.report import printable
+
+    return printable(text)
 
 
 def _format(choices: tuple[str, ...], default: str | None, help: str | None = None) -> Decorator:
@@ -99,7 +115,7 @@ def main() -> None:
 @click.option("--baseline", metavar="FILE", help="Report only findings not recorded in this baseline.")
 @click.option("--write-baseline", metavar="FILE", help="Record the current findings as a baseline.")
 @click.option("--jobs", "-j", type=int, default=None, metavar="N",
-              help="Worker processes for many files (default: the number of cores; 1: none).")
+              help="Worker processes for 16 files or more (default, and at most: the number of cores).")
 @click.option("--simulate/--no-simulate", default=None,
               help="Follow each agreement through the stress scenarios too (jointgov simulate): a verdict other "
               "than resolved-jointly is a finding (JG951-JG954) that counts towards the exit status; the "

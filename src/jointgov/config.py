@@ -40,7 +40,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TextIO
 
-from jointgov.model import FAIL_ON, REPORT_FORMATS, SEVERITIES, ConfigError, Limits, Options
+from jointgov.files import read_bounded
+from jointgov.model import FAIL_ON, LIMIT_CEILINGS, REPORT_FORMATS, SEVERITIES, ConfigError, Limits, Options
 
 KEYS = ("select", "ignore", "fail_on", "format", "rules", "exclude", "agreements", "baseline", "severity",
         "parameters", "limits", "jobs", "simulate")
@@ -82,7 +83,7 @@ def find(start: Path | None = None) -> tuple[Path, dict[str, Any]] | None:
         if own.is_file():
             return own, _read(own)
         project = directory / "pyproject.toml"
-        if project.is_file() and b"tool.jointgov" in project.read_bytes():  # most have none: skip the TOML parse
+        if project.is_file() and b"tool.jointgov" in _head(project):  # most have none: skip the TOML parse
             table = _read(project).get("tool", {}).get("jointgov")
             if table is not None:
                 if not isinstance(table, dict):
@@ -91,14 +92,32 @@ def find(start: Path | None = None) -> tuple[Path, dict[str, Any]] | None:
     return None
 
 
+MAX_CONFIG_BYTES = 1 << 20
+"""A configuration file is at most a mebibyte."""
+
+
+def _head(path: Path) -> bytes:
+    """The start of a file found on the way up (bounded; nothing when it cannot be read)."""
+    try:
+        return read_bounded(path, max_bytes=MAX_CONFIG_BYTES)
+    except OSError:
+        return b""
+
+
 def _read(path: Path) -> dict[str, Any]:
     import tomllib  # only when there is a file to read
 
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"invalid config: {path}: cannot read it ({exc})") from exc
-    except tomllib.TOMLDecodeError as exc:
+        raw = read_bounded(path, max_bytes=MAX_CONFIG_BYTES)
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"invalid config: {path}: over {MAX_CONFIG_BYTES:,} bytes: not a configuration file")
+        return tomllib.loads(raw.decode("utf-8-sig"))  # with or without a byte-order mark, as editors save it
+    except OSError as exc:
+        raise ConfigError(f"invalid config: {path}: cannot read it ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"invalid config: {path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+                          f"{exc.start})") from exc
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
         raise ConfigError(f"invalid config: {path}: not valid TOML: {exc}") from exc
 
 
@@ -165,8 +184,10 @@ def load(explicit: str | None = None, start: Path | None = None) -> Config:
                 if name not in LIMITS:
                     raise ConfigError(f"invalid config: {path}: unknown limit '{name}': the limits are "
                                       f"{', '.join(LIMITS)}")
-                if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-                    raise ConfigError(f"invalid config: {path}: limits.{name} must be a whole number above 0")
+                ceiling = LIMIT_CEILINGS[name]
+                if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= ceiling:
+                    raise ConfigError(f"invalid config: {path}: limits.{name} must be a whole number from 1 to "
+                                      f"{ceiling:,}, got {number!r}")
                 config.limits[name] = number
         elif key == "simulate":
             if not isinstance(value, bool):

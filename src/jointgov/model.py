@@ -101,6 +101,14 @@ class Limits:
     """Values in the document once every alias is expanded (an alias bomb's measure)."""
     max_items: int = 10_000
     """Items in one list (no agreement has ten thousand parties or posts)."""
+    max_pairs: int = 10_000
+    """Pairs of a joint post and a dispute route the rules compare (one fact each: joint posts × routes)."""
+
+
+LIMIT_CEILINGS: dict[str, int] = {"max_bytes": 1 << 30, "max_depth": 1_000, "max_nodes": 10_000_000,
+                                  "max_items": 1_000_000, "max_pairs": 100_000}
+"""The most each limit may be raised to in the configuration: beyond, a file could cost more time or memory than
+any check should (a ``max_pairs`` of 100,000 is about a gigabyte), or Python could not hold it."""
 
 
 @dataclass(frozen=True)

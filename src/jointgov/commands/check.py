@@ -3,29 +3,42 @@
 Each file is read, parsed and judged once (``jointgov.pipeline.checker.open_agreement``), in one
 per-file pass that also makes what the rest of the run needs from it: its entry for the
 repository rules, and (``--simulate``) its stress scenarios, run on the same document in the same
-process. Many files are spread over worker processes; the output is the same whatever their number.
+process. That pass runs in worker processes (``jointgov.commands.workers``; many files are spread over
+several), so that a rule engine that dies takes only its file with it; the output is the same whatever
+their number. Outputs are checked before any work (``jointgov.files.check_outputs``) and written all or
+none.
 """
 
 from __future__ import annotations
 
 import io
-import multiprocessing
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
+from jointgov.commands.workers import Lost, Pool, can_fork, in_process, usable_cores
 from jointgov.config import settings, use_colour
-from jointgov.files import discover, excluded, find_registry, repository_root, write_atomic
+from jointgov.files import (
+    YAML_SUFFIXES,
+    check_outputs,
+    discover,
+    excluded,
+    find_registry,
+    repository_root,
+    write_outputs,
+)
 from jointgov.model import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
+    EXIT_INTERNAL,
     REPORT_FORMATS,
     SEVERITY_RANK,
     ConfigError,
     FileResult,
+    Finding,
     Options,
     Skipped,
 )
@@ -42,8 +55,9 @@ if TYPE_CHECKING:
 PROGRESS_FROM = 20
 """A progress bar is shown on a terminal from this many files on."""
 PARALLEL_FROM = 16
-"""Worker processes are started only from this many files on: one file, or a pre-commit run, does
-not pay for starting them."""
+"""Several worker processes are started only from this many files on: one file, or a pre-commit run, pays
+for one (each file is checked in a worker, so that an engine that dies takes only its file with it)."""
+T = TypeVar("T")
 
 
 def parse_reports(values: Iterable[str]) -> list[tuple[str, str]]:
@@ -117,8 +131,10 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
         out: TextIO | None = None, colour: str | bool | None = None, simulate: bool | None = None,
         scenario_dirs: Sequence[str] = (), registry: str | None = None) -> int:
     """Check agreements and report; return the exit status (``simulate`` adds the stress scenarios to the
-    report; they do not change the exit status)."""
+    report; they do not change the exit status). A file whose check could not finish (the rule engine died)
+    is named on stderr, the others are reported, and the status is 3."""
     from jointgov.pipeline.checker import Checker, prepare
+    from jointgov.reporters import baseline as baselines
     from jointgov.reporters.report import Report, RuleInfo
 
     out = out or sys.stdout
@@ -129,12 +145,21 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
     files, left_out = discover(paths, config.exclude, config.base)
     registry = registry or find_registry(paths, repository_root())
     if registry and not os.path.isfile(registry):
-        raise ConfigError(f"--registry: {registry}: no such file")
+        why = "not a regular file" if os.path.exists(registry) else "no such file"
+        raise ConfigError(f"--registry: {registry}: {why}")
     if registry:  # the register is not an agreement
         files = [f for f in files if os.path.abspath(f) != os.path.abspath(registry)]
     if not files and not left_out:
         raise ConfigError("no agreement files (*.yaml, *.yml) found in " + ", ".join(paths))
     named = {os.path.normpath(p) for p in paths if not os.path.isdir(p)}
+    outputs = [("--output", output)] if output else []
+    outputs += [("--report", path) for _, path in extra_reports]
+    inputs = [*files, registry, str(config.path or ""), *_data_files([*run_settings.rules_dirs, *scenario_dirs])]
+    check_outputs([*outputs, *([("--write-baseline", write_baseline)] if write_baseline else [])], inputs)
+    recorded = None
+    if run_settings.baseline:  # read first: a broken baseline stops the run before the work (it may be refreshed)
+        check_outputs(outputs, [run_settings.baseline])
+        recorded = baselines.read(run_settings.baseline)
     catalogue = prepare(run_settings)
     checker = Checker(catalogue, options)
     report = Report(as_of=options.as_of.isoformat(), catalogue_digest=catalogue.digest,
@@ -151,22 +176,55 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
     report.skipped = [Skipped(p, "excluded", f'exclude = ["{glob}"] in {where}', was_named)
                       for p, glob, was_named in left_out]
     entries: list[Entry] = []
-    for path, checked in zip(files, _progress(files, _results(files, file_pass, run_settings.jobs)), strict=True):
-        if checked.result is None:
-            report.skipped.append(Skipped(path, "not-an-agreement", checked.skipped, os.path.normpath(path) in named))
-            continue
-        _add(report, checked.result)
-        entries += [checked.entry] if checked.entry is not None else []
-        report.simulations += [checked.simulation] if checked.simulation is not None else []
+    lost: list[Lost] = []
+    results = _results(files, file_pass, run_settings.jobs)
+    try:
+        for path, checked in zip(files, _progress(files, results), strict=True):
+            if isinstance(checked, Lost):
+                lost.append(checked)
+                continue
+            if checked.result is None:
+                report.skipped.append(Skipped(path, "not-an-agreement", checked.skipped,
+                                              os.path.normpath(path) in named))
+                continue
+            _add(report, checked.result)
+            entries += [checked.entry] if checked.entry is not None else []
+            report.simulations += [checked.simulation] if checked.simulation is not None else []
+    finally:
+        results.close()  # stops the workers, also when the run is interrupted
     if across:
-        _repository_pass(report, catalogue, registry, repository, entries, options)
+        lost += _repository_pass(report, catalogue, registry, repository, entries, options)
     report.findings.sort()
     report.waived.sort(key=lambda w: w.finding)
     report.skipped.sort(key=lambda s: s.path)
-    _write(report, run_settings.fmt, output, out, colour, extra_reports, write_baseline, run_settings.baseline)
+    if report.files or report.skipped or not lost:  # nothing to report when the only file was lost
+        _write(report, run_settings.fmt, output, out, colour, extra_reports, write_baseline, recorded)
+    if lost:
+        _say_lost(lost, len(report.files))
+        return EXIT_INTERNAL
     threshold = SEVERITY_RANK[run_settings.fail_on]
     failing = any(SEVERITY_RANK[f.severity] >= threshold for f in report.findings)
     return EXIT_FINDINGS if failing else EXIT_CLEAN
+
+
+def _data_files(directories: Iterable[str]) -> list[str]:
+    """The rule and scenario files of the run's extra directories (inputs too: no report may replace one)."""
+    return [os.path.join(d, name) for d in directories if os.path.isdir(d)
+            for name in sorted(os.listdir(d)) if name.endswith(YAML_SUFFIXES)]
+
+
+def _say_lost(lost: list[Lost], reported: int) -> None:
+    """Name each file whose check did not finish, on stderr (one line when it was the only one); say what the
+    reports cover."""
+    plea = "this is a bug in jointgov or its rule engine: please report it with the command you ran"
+    if len(lost) == 1 and not reported:
+        sys.stderr.write(f"jointgov: internal error: {lost[0].path}: {lost[0].reason}; no report was written: "
+                         f"{plea}\n")
+        return
+    for item in lost:
+        sys.stderr.write(f"jointgov: internal error: {item.path}: {item.reason}\n")
+    cover = f"the report covers the other {reported} file{'s' * (reported != 1)}" if reported else "no report"
+    sys.stderr.write(f"jointgov: {cover}; {plea}\n")
 
 
 def _add(report: Report, result: FileResult) -> None:
@@ -181,27 +239,26 @@ def _add(report: Report, result: FileResult) -> None:
 
 
 def _write(report: Report, fmt: str, output: str | None, out: TextIO, colour: str | bool | None,
-           extra_reports: list[tuple[str, str]], write_baseline: str | None, baseline: str | None) -> None:
-    """Record and apply the baselines, then write the report and every ``--report``; with ``--format github`` in
-    GitHub Actions (``$GITHUB_STEP_SUMMARY`` set), append the summary to the job summary too."""
+           extra_reports: list[tuple[str, str]], write_baseline: str | None, recorded: frozenset[str] | None) -> None:
+    """Record the new baseline and apply the one read, then write the report and every ``--report``: the files
+    all or none (``jointgov.files.write_outputs``), then standard output; with ``--format github`` in GitHub
+    Actions (``$GITHUB_STEP_SUMMARY`` set), append the summary to the job summary too."""
     from jointgov.reporters import baseline as baselines
     from jointgov.reporters.report import writer
 
+    documents: list[tuple[str, str]] = []
     if write_baseline:
-        baselines.write(write_baseline, report)
-    if baseline:
-        baselines.apply(baseline, report)
+        documents.append((write_baseline, baselines.render(report)))
+    if recorded is not None:
+        baselines.apply(recorded, report)
     report.written = [path for path in [output, *(p for _, p in extra_reports)] if path]
-    if output:
+    for path, chosen in ([(output, fmt)] if output else []) + [(p, f) for f, p in extra_reports]:
         stream = io.StringIO()
-        writer(fmt)(report, stream, False)
-        write_atomic(output, stream.getvalue())
-    else:
+        writer(chosen)(report, stream, False)
+        documents.append((path, stream.getvalue()))
+    write_outputs(documents)
+    if not output:
         writer(fmt)(report, out, fmt == "text" and use_colour(colour, out))
-    for extra_fmt, path in extra_reports:
-        stream = io.StringIO()
-        writer(extra_fmt)(report, stream, False)
-        write_atomic(path, stream.getvalue())
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt == "github" and step_summary and all(p != step_summary for _, p in extra_reports):
         stream = io.StringIO()
@@ -230,54 +287,54 @@ def _repository_checker(catalogue: Catalogue, checker: Checker) -> RepositoryChe
     return RepositoryChecker(catalogue, rules, checker.options.params, checker.severity)
 
 
-def _repository_pass(report: Report, catalogue: Catalogue, registry: str | None,
-                     repository: RepositoryChecker | None, entries: list[Entry], options: Options) -> None:
-    """The register's own problems, and the repository rules (JG9xx) over the entries of the run's agreements."""
+def _repository_pass(report: Report, catalogue: Catalogue, registry: str | None, repository: RepositoryChecker | None,
+                     entries: list[Entry], options: Options) -> list[Lost]:
+    """The register's own problems, and the repository rules (JG9xx) over the entries of the run's agreements: in
+    a worker too, where the platform can fork (the rules run on the engine); what was lost, if it died."""
     from jointgov.reporters.report import FileSummary
     from jointgov.repository.checker import registry_findings
     from jointgov.repository.register import read
 
-    register = read(registry, options.limits) if registry else None
-    if register is not None:
-        report.files.append(FileSummary(register.path, register.sha256, not register.problems,
-                                        title="Organisations register"))
-        report.findings.extend(registry_findings(register, catalogue))
-    if repository is not None:
-        findings, applicable = repository.check(entries, register, options.as_of)
-        report.findings.extend(findings)
-        for summary in report.files:
-            summary.applicable |= applicable.get(summary.path, frozenset())
+    def work(_: str) -> tuple[FileSummary | None, list[Finding], dict[str, frozenset[str]]]:
+        register = read(registry, options.limits) if registry else None
+        summary, findings = None, []
+        if register is not None:
+            summary = FileSummary(register.path, register.sha256, not register.problems, title="Organisations register")
+            findings = registry_findings(register, catalogue)
+        applicable: dict[str, frozenset[str]] = {}
+        if repository is not None:
+            found, applicable = repository.check(entries, register, options.as_of)
+            findings += found
+        return summary, findings, applicable
+
+    label = registry or "the rules across agreements"
+    [outcome] = _results([label], work, 1)
+    if isinstance(outcome, Lost):
+        return [outcome]
+    summary, findings, applicable = outcome
+    if summary is not None:
+        report.files.append(summary)
+    report.findings.extend(findings)
+    for file in report.files:
+        file.applicable |= applicable.get(file.path, frozenset())
+    return []
 
 
-_WORKER: FilePass | None = None
-
-
-def _in_worker(path: str) -> Checked:
-    assert _WORKER is not None
-    return _WORKER(path)
-
-
-def _results(files: list[str], file_pass: FilePass, jobs: int) -> Iterator[Checked]:
-    """Each file's outcome, in the order of *files*, from worker processes when there are many files.
-
-    Workers are forked from this process after the rulesets are registered, so each has its own
-    copy of the engine (its state is per process) and starts at once. Results stream back in
-    order, so the output is the same whatever the number of workers.
-    """
-    global _WORKER
-    if jobs <= 1 or len(files) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        for path in files:
-            yield file_pass(path)
+def _results(items: list[str], work: Callable[[str], T], jobs: int) -> Generator[T | Lost, None, None]:
+    """Each item's outcome, in the order of *items*, from worker processes (``jointgov.commands.workers``):
+    one for fewer than ``PARALLEL_FROM`` files, else *jobs* capped at the cores this process may use."""
+    if not can_fork():
+        yield from in_process(items, work)
         return
-    _WORKER = file_pass
+    count = 1 if len(items) < PARALLEL_FROM else min(jobs, usable_cores())
+    pool = Pool(items, work)
     try:
-        with multiprocessing.get_context("fork").Pool(min(jobs, len(files))) as pool:
-            yield from pool.imap(_in_worker, files, chunksize=max(1, min(64, len(files) // (jobs * 8))))
+        yield from pool.results(count)
     finally:
-        _WORKER = None
+        pool.close()
 
 
-def _progress(files: list[str], results: Iterator[Checked]) -> Iterator[Checked]:
+def _progress(files: list[str], results: Iterator[Checked | Lost]) -> Iterator[Checked | Lost]:
     """Pass results through, with a progress bar on stderr when it is a terminal and there are many files."""
     if len(files) < PROGRESS_FROM or not sys.stderr.isatty():
         yield from results

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import TextIO
 from jointgov.config import settings
 from jointgov.diff.compare import compare, describe
 from jointgov.diff.git import Version, git_versions, read_version
-from jointgov.files import excluded, write_atomic
+from jointgov.files import check_outputs, excluded, write_outputs
 from jointgov.model import DIFF_FORMATS, EXIT_CLEAN, EXIT_FINDINGS, ConfigError
 from jointgov.pipeline.checker import Checker, prepare
 from jointgov.reporters.diff import refusal, render_json, render_markdown, render_text
@@ -41,13 +42,17 @@ def run(paths: Sequence[str], *, rev: str | None = None, fmt: str = "text", outp
                 raise ConfigError(f"{given}: {'not a file' if Path(given).exists() else 'no such file'}")
         versions = [(paths[1], paths[0], read_version(Path(paths[0]), options.limits),
                      read_version(Path(paths[1]), options.limits))]
+    if output:  # never over a version being compared (or the configuration)
+        check_outputs([("--output", output)], [*(p for p in paths if os.path.isfile(p)),
+                                               *(v[0] for v in versions if os.path.isfile(v[0])),
+                                               str(run_settings.config.path or "")])
     checker = Checker(prepare(run_settings), options)
     diffs = [compare(old, new, path, label, checker, forced=excluded(path, config.agreements, config.base))
              for path, label, old, new in versions]
     render = {"text": render_text, "json": render_json, "markdown": render_markdown}[fmt]
     text = render(diffs, options.as_of.isoformat())
     if output:
-        write_atomic(output, text)
+        write_outputs([(output, text)])
     else:
         out.write(text)
     for d in diffs if output or fmt != "text" else ():

@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
-from jointgov.files import repository_root, write_atomic
+from jointgov.files import check_outputs, repository_root, write_atomic
 from jointgov.model import EXIT_CLEAN, ConfigError
 
 DEFAULT_TITLE = "New partnership agreement"
@@ -126,6 +126,7 @@ def run(path: str, force: bool = False, title: str | None = None, out: TextIO | 
         raise ConfigError(f"{path} is a directory: give the path of the agreement file to write")
     if target.exists() and not force:
         raise ConfigError(f"{path} already exists: not overwritten (use --force to replace it)")
+    check_outputs([("PATH", path)], [])  # never a device, a named pipe, or a directory that cannot be written
     try:
         text = render(DEFAULT_TITLE if title is None else title)
     except ValueError as exc:

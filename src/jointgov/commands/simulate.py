@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from jointgov.config import settings, use_colour
-from jointgov.files import discover, excluded, write_atomic
+from jointgov.files import check_outputs, discover, excluded, write_outputs
 from jointgov.model import EXIT_CLEAN, EXIT_FINDINGS, VERDICT_FAIL_ON, ConfigError, Skipped
 from jointgov.simulation.results import RANK, FileSimulation
 
@@ -46,6 +46,9 @@ def run(paths: Sequence[str], *, names: Sequence[str] = (), party: str | None = 
     files, left_out = discover(paths, config.exclude, config.base)
     if not files and not left_out:
         raise ConfigError("no agreement files (*.yaml, *.yml) found in " + ", ".join(paths))
+    if output:
+        data = [os.path.join(d, n) for d in scenario_dirs if os.path.isdir(d) for n in os.listdir(d)]
+        check_outputs([("--output", output)], [*files, str(config.path or ""), *data])
     prepare(run_settings)  # the configuration's rule options are checked as check and diff check them
     sim = Simulator(load_scenarios(scenario_dirs), options.as_of, options.limits)
     known = [s.name for s in sim.scenarios]
@@ -72,5 +75,5 @@ def run(paths: Sequence[str], *, names: Sequence[str] = (), party: str | None = 
         write_text(sims, stream, use_colour(colour, out, output), day, skipped)
     if output:
         assert isinstance(stream, io.StringIO)
-        write_atomic(output, stream.getvalue())
+        write_outputs([(output, stream.getvalue())])
     return EXIT_FINDINGS if failing(sims, fail_on) else EXIT_CLEAN

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from jointgov.files import REGISTRY_NAME, YAML_SUFFIXES, excluded, read_bounded
+from jointgov.files import shown as printable
 from jointgov.model import ConfigError, Limits
 
 Version = tuple[str, str, bytes | None, bytes | None]
@@ -80,7 +81,7 @@ def git_versions(rev: str, paths: Sequence[str], limits: Limits, exclude: Sequen
             raise ConfigError(f"--git: cannot read {rev}:{before}: {shown.stderr.decode(errors='replace').strip()}")
         where = root / (after or before or "")
         relative = os.path.relpath(where)
-        versions.append((where.as_posix() if relative.startswith("..") else Path(relative).as_posix(),
+        versions.append((printable(where.as_posix() if relative.startswith("..") else Path(relative).as_posix()),
                          f"{rev}:{before or after}", shown.stdout if shown else None,
                          read_version(where, limits) if after else None))
     return versions

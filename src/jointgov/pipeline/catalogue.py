@@ -7,6 +7,7 @@ file is a configuration error naming the file, line and column.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -53,9 +54,16 @@ class Rule:
         return self.id.startswith(("JG0", "JG8"))
 
 
+@functools.cache
 def builtin_dir() -> Path:
     """The directory of the built-in rule files (inside the installed package)."""
     return Path(str(resources.files("jointgov.rules")))
+
+
+def user_last(rules: Iterable[Rule]) -> list[Rule]:
+    """*rules* with the built-in ones first: the engine's limits are checked in this order, so a user's rule
+    that fills them is the one blamed."""
+    return sorted(rules, key=lambda rule: Path(rule.path).parent != builtin_dir())
 
 
 def _rule_files(directory: Path) -> list[Path]:
@@ -99,6 +107,13 @@ class Catalogue:
                 return rule
         return None
 
+    def refusal(self, conditions: list[tuple[int, int, Compiled]], index: int, reason: str) -> ConfigError:
+        """The error for a compiled condition the engine cannot hold (``conditions[index]``, as given to the
+        engine), located at its rule's condition."""
+        rule_index, condition, _ = conditions[index]
+        rule = self.rules[rule_index]
+        return ConfigError(f"{condition_location(rule, condition)}: {reason}")
+
     def compiled(self, rules: Iterable[Rule], params: dict[str, dict[str, Any]] | None = None
                  ) -> list[tuple[int, int, Compiled]]:
         """Compile the conditions of *rules* (index into ``self.rules``, condition index, compiled)."""
@@ -124,13 +139,33 @@ class Catalogue:
                     out.extend((index[id(rule)], k, variant)
                                for variant in compile_condition(when, values, scope, SCOPE_FACT[rule.level]))
                 except ConditionError as exc:
-                    where = "scope" if k < 0 else f"match[{k}]"
-                    raise ConfigError(f"{rule.path}: {where}: {exc}") from exc
+                    raise ConfigError(f"{condition_location(rule, k, exc.path)}: {exc}") from exc
         return out
 
 
 SCOPE_FACT = {"agreement": "document", "repository": "agreement", "scenario": "document"}
 """The fact a rule's scope is tested on, by the rule's level."""
+
+
+def condition_location(rule: Rule, condition: int, path: tuple[str | int, ...] = ()) -> str:
+    """``file:line:col: match[k]`` (or ``scope``) of a rule's condition, and as near as *path* (relative to the
+    condition's ``when`` list; ``$scope`` first: relative to the rule's scope) says: for a condition that cannot
+    be compiled or that the engine cannot hold. The rule file is read again (only to report the problem)."""
+    from jointgov.pipeline.locate import escape
+
+    if condition < 0 or path[:1] == ("$scope",):
+        where, pointer = "scope", "/scope" + "".join(f"/{escape(str(p))}" for p in path[1:])
+    else:
+        where = f"match[{condition}]"
+        pointer = f"/match/{condition}/when" + "".join(f"/{escape(str(p))}" for p in path)
+    line, col = 1, 1
+    try:
+        from jointgov.pipeline.load import parse_bytes
+
+        line, col = parse_bytes(Path(rule.path).read_bytes()).locations.at(pointer)
+    except OSError:
+        pass
+    return f"{rule.path}:{line}:{col}: {where}"
 
 
 def _own_scope(rule: Rule) -> dict[str, Any] | None:
@@ -177,6 +212,16 @@ def _to_cache(key: str, rules: list[Rule]) -> None:
         pass  # a read-only home: no cache, no harm
 
 
+def _read(path: Path) -> bytes:
+    """A rule file's bytes (bounded, like an agreement's: the reader reports one over the limit)."""
+    from jointgov.files import read_bounded
+
+    try:
+        return read_bounded(path)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the rule file: {exc.strerror or exc}") from exc
+
+
 def load_catalogue(extra_dirs: Iterable[str | Path] = ()) -> Catalogue:
     """The built-in rules plus those in *extra_dirs*; ids and names must be unique.
 
@@ -187,9 +232,10 @@ def load_catalogue(extra_dirs: Iterable[str | Path] = ()) -> Catalogue:
     from jointgov import __version__
 
     files = _rule_files(builtin_dir())
+    builtin = len(files)
     for directory in extra_dirs:
         files.extend(_rule_files(Path(directory)))
-    raws = [path.read_bytes() for path in files]
+    raws = [_read(path) for path in files]
     digest = hashlib.sha256()  # the catalogue's content, for provenance: independent of where it is installed
     key = hashlib.sha256(__version__.encode() + b"\0" + ",".join(f.name for f in fields(Rule)).encode())
     for path, raw in zip(files, raws, strict=True):
@@ -198,10 +244,30 @@ def load_catalogue(extra_dirs: Iterable[str | Path] = ()) -> Catalogue:
     rules = _from_cache(key.hexdigest())
     if rules is None:
         rules = [load_rule(path, raw) for path, raw in zip(files, raws, strict=True)]
+        _check_reserved(rules[builtin:])
         _check_unique(rules)
         _to_cache(key.hexdigest(), rules)
+    _check_reserved(rules[builtin:])  # also when cached (by an earlier version)
     rules.sort(key=lambda r: r.id)
     return Catalogue(rules=rules, digest=digest.hexdigest())
+
+
+RESERVED_PREFIX = "JG"
+"""The ids of jointgov's own rules (JG001-JG999: JG0xx reading the document, JG1xx-JG7xx the agreement's
+content, JG8xx waivers, JG9xx across agreements, JG95x the stress scenarios). A user's rule takes its own
+prefix (ACME001), so that no rule of theirs can pass for one of these, and none clashes with a later one."""
+
+
+def _check_reserved(rules: list[Rule]) -> None:
+    """Refuse a user's rule (from ``--rules DIR`` or the configuration) with an id of jointgov's own."""
+    for rule in rules:
+        if rule.id.startswith(RESERVED_PREFIX):
+            from jointgov.pipeline.load import parse_bytes
+
+            line, col = parse_bytes(Path(rule.path).read_bytes()).locations.at("/id")
+            raise ConfigError(f"{rule.path}:{line}:{col}: invalid rule file: id: '{rule.id}': the ids starting with "
+                              f"{RESERVED_PREFIX} are jointgov's own rules; give your rule your own prefix, e.g. "
+                              f"ACME{rule.id[-3:]}")
 
 
 def _check_unique(rules: list[Rule]) -> None:

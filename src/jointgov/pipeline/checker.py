@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jointgov.files import read_bounded
+from jointgov.files import read_bounded, shown
 from jointgov.model import SEVERITIES, ConfigError, FileResult, Finding, Limits, Options, Problem
 from jointgov.pipeline import facts as facts_mod
-from jointgov.pipeline.catalogue import Catalogue, Rule, load_catalogue
-from jointgov.pipeline.engine import Engine, Firing
+from jointgov.pipeline.catalogue import Catalogue, Rule, load_catalogue, user_last
+from jointgov.pipeline.engine import Engine, EngineError, EngineLimitError, Firing
 from jointgov.pipeline.firings import at_expression, display_names, message, target
 from jointgov.pipeline.load import Loaded, parse_bytes
 from jointgov.pipeline.locate import Locations
@@ -84,7 +85,7 @@ class Document:
 
 def read_agreement(raw: bytes, display: str, limits: Limits) -> Document:
     """Parse and judge one agreement given as bytes: the one soundness rule of every command."""
-    sha = hashlib.sha256(raw).hexdigest()
+    sha = hashlib.sha256(raw).hexdigest() if len(raw) <= limits.max_bytes else ""  # only the start was read
     loaded = parse_bytes(raw, limits)
     problems = list(loaded.problems)
     sound = False
@@ -92,7 +93,17 @@ def read_agreement(raw: bytes, display: str, limits: Limits) -> Document:
         form, sound = check_form(loaded)
         problems.extend(form)
         sound = sound and not any(p[0] == "JG003" for p in problems)  # an unknown tag is a JG003 of the reader
-    return Document(display, sha, loaded, problems, sound and isinstance(loaded.data, dict))
+    sound = sound and isinstance(loaded.data, dict)
+    if sound:  # the facts derived from pairs of clauses are bounded like the lists they come from
+        posts, routes = facts_mod.pairs(loaded.data)
+        if posts * routes > limits.max_pairs:
+            line, col = loaded.locations.at("/dispute_routes")
+            problems.append(("JG001", line, col, f"{posts:,} joint posts and {routes:,} dispute routes make "
+                             f"{posts * routes:,} pairs of a post and a route for the rules to compare, more than the "
+                             f"limit of {limits.max_pairs:,} (limits.max_pairs): the rules were not run",
+                             "/dispute_routes"))
+            sound = False
+    return Document(display, sha, loaded, problems, sound)
 
 
 AGREEMENT_KEYS = ("jointgov", "agreement", "parties")
@@ -122,13 +133,13 @@ def not_an_agreement(doc: Document) -> str:
 
 def open_agreement(path: str | Path, limits: Limits, display: str | None = None) -> Document:
     """Read the file at *path* once (bounded) and judge it; a file that cannot be read is an unsound document."""
-    shown = display or str(path)
+    display = display or shown(str(path))
     try:
         raw = read_bounded(path, limits)
     except OSError as exc:
-        problem: Problem = ("JG001", 1, 1, f"cannot read the file: {exc.strerror}", "")
-        return Document(shown, "", Loaded(None, Locations(), [problem]), [problem], False, unreadable=True)
-    return read_agreement(raw, shown, limits)
+        problem: Problem = ("JG001", 1, 1, f"cannot read the file: {exc.strerror or exc}", "")
+        return Document(display, "", Loaded(None, Locations(), [problem]), [problem], False, unreadable=True)
+    return read_agreement(raw, display, limits)
 
 
 def _chosen(rule: Rule, keys: frozenset[str] | None) -> bool:
@@ -166,11 +177,14 @@ def prepare(settings: Settings) -> Catalogue:
         rule = catalogue.by_key(rule_id)
         if rule is None:
             raise ConfigError(f"invalid config: {settings.config.path}: parameters.{rule_id}: no such rule")
-        for name in values:
+        for name, value in values.items():
             if name not in rule.parameters:
                 known = ", ".join(rule.parameters) or "none"
                 raise ConfigError(f"invalid config: {settings.config.path}: parameters.{rule_id}.{name}: {rule.id} "
                                   f"has no parameter '{name}' (its parameters: {known})")
+            problem = _parameter_problem(rule.parameters[name], value)
+            if problem:
+                raise ConfigError(f"invalid config: {settings.config.path}: parameters.{rule_id}.{name}: {problem}")
     config = settings.config
     for name, keys in (("select", config.select), ("ignore", config.ignore)):
         for key in keys:  # the configuration's rule keys, named as the file names them
@@ -179,6 +193,30 @@ def prepare(settings: Settings) -> Catalogue:
                                   "rules')")
     check_options(catalogue, settings.options)
     return catalogue
+
+
+def _parameter_problem(default: Any, value: Any) -> str:
+    """What is wrong with *value* for a rule parameter whose default is *default* ("" when nothing): it must be
+    of the default's kind (a number, text, true or false), and a number must be finite and fit in 64 bits, so
+    that the rule compares what the user meant (``max_days = "ten"`` or ``nan`` would turn it off)."""
+    import math
+
+    def number(x: Any) -> bool:
+        return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+    got = f"{value.isoformat()} (a date or time)" if isinstance(value, (_dt.date, _dt.time)) else repr(value)
+    if number(default):
+        if not number(value):
+            return f"expected a number, like the default {default!r}, got {got}"
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"expected a finite number, got {got}"
+        if isinstance(value, int) and abs(value) >= 2**63:
+            return f"the number {value} is too large (at most {2**63 - 1})"
+        return ""
+    kind = {bool: "true or false", str: "text"}.get(type(default))
+    if kind is not None and type(value) is not type(default):
+        return f"expected {kind}, like the default {default!r}, got {got}"
+    return ""
 
 
 class Checker:
@@ -191,12 +229,15 @@ class Checker:
         self.options = options
         self.active = [r for r in catalogue.rules if self._wanted(r)]
         self.active_ids = frozenset(r.id for r in self.active)
-        mine = [r for r in self.active if r.match and r.level == "agreement"]  # JG9xx: jointgov.repository
+        mine = user_last(r for r in self.active if r.match and r.level == "agreement")  # JG9xx: the repository
         compiled = catalogue.compiled(mine, options.params)
         compiled += catalogue.compiled_scopes([r for r in mine if r.scope], options.params)
         self.severity = {catalogue.by_key(k).id: v for k, v in options.severity.items()}  # type: ignore[union-attr]
         digest = hashlib.sha256(f"{catalogue.digest}|{sorted(self.active_ids)}|{options.params}".encode())
-        self.engine = Engine(f"jg{digest.hexdigest()[:20]}", compiled)
+        try:
+            self.engine = Engine(f"jg{digest.hexdigest()[:20]}", compiled)
+        except EngineLimitError as exc:
+            raise catalogue.refusal(compiled, exc.index, exc.reason) from exc
 
     def _wanted(self, rule: Rule) -> bool:
         if rule.locked:
@@ -243,7 +284,13 @@ class Checker:
         first: dict[tuple[str, int, int], Finding] = {}
         said: dict[tuple[str, int, int], set[str]] = {}
         applicable = {r.id for r in self.active if not r.scope and r.level == "agreement"}  # JG9xx: the repository
-        for firing in self.engine.evaluate(doc.facts(self.options.as_of)):
+        try:
+            firings = self.engine.evaluate(doc.facts(self.options.as_of))
+        except EngineError as exc:  # name the rule, where the engine's message says which
+            raise EngineError(re.sub(r"rule (\d+) condition (-?\d+)", lambda m: (
+                f"rule {self.catalogue.rules[int(m.group(1))].id} ({self.catalogue.rules[int(m.group(1))].path}, "
+                f"{'scope' if int(m.group(2)) < 0 else f'match[{m.group(2)}]'})"), str(exc))) from exc
+        for firing in firings:
             rule = self.catalogue.rules[firing.rule]
             if firing.condition < 0:
                 applicable.add(rule.id)

@@ -8,13 +8,17 @@ tests/test_engine_workarounds.py; see docs/engine.md):
 
 * every rule with a ``none:`` pattern starts with the end-of-document marker,
   which the engine asserts last (issue #402: ``none()`` is order-sensitive);
+* no correlated term (``$alias.field``) is ever inside an ``$or`` (there, an
+  equality with an absent field fails with error 311, aborts or segfaults, and
+  misses matches when present): an ``any_of`` or ``in:`` holding one becomes one
+  variant per alternative, or several ``none`` patterns (``none(A or B)`` is
+  ``none(A) and none(B)``);
 * a correlated comparison (``ne``, ``lt``, ``le``, ``gt``, ``ge``, or ``not_in``
-  with a reference) is evaluated by the engine only when both fields are
-  present and never inside an ``$or``: against an absent field it fails with
-  error 311 or corrupts the heap (found here; not in the notes). The compiler
-  splits such a condition by field presence into variants (for positive
-  patterns) or into several ``none`` patterns (``none(A or B)`` is
-  ``none(A) and none(B)``), giving every test its documented meaning there;
+  with a reference) is evaluated only where both fields are present (else error
+  311 or a corrupt heap): the condition is split by field presence into
+  variants, giving every test its documented meaning there;
+* a value the engine would refuse (a list or mapping, infinity, more than 64
+  bits, ``in: []``, a ``$`` field) is a ConditionError, located in ``when``;
 * an ``$and`` holding a correlated comparison ends with an always-true
   correlated term (issue #381: heap over-read), and the terms of a pattern are
   emitted in a fixed order: type, joins, comparisons, literal tests, ``$or``
@@ -59,7 +63,40 @@ def engine_field(name: str) -> str:
 
 
 class ConditionError(ValueError):
-    """A condition that cannot be compiled; the message names the offending part."""
+    """A condition that cannot be compiled: the message says what is wrong, *path* where in the ``when`` list
+    (keys and indexes, as far as known; ``$scope`` first: in the rule's scope)."""
+
+    def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:
+        """*message* and *path*, relative to the condition's ``when`` list."""
+        super().__init__(message)
+        self.path = path
+
+    def within(self, *prefix: str | int) -> ConditionError:
+        """The same error, located under *prefix* (an outer key or index)."""
+        return ConditionError(str(self), (*prefix, *self.path))
+
+
+MAX_INTEGER = 2**63 - 1
+"""The engine holds whole numbers in 64 bits: a larger one would silently equal its neighbours."""
+
+
+def _literal(value: Any, where: tuple[str | int, ...]) -> Any:
+    """*value* if the engine can compare with it exactly: text, a whole number of 64 bits, a finite number,
+    true, false or null; a ConditionError otherwise (a list or mapping, infinity, a date...)."""
+    import math
+
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, int) and abs(value) > MAX_INTEGER:
+        raise ConditionError(f"the number {value} is too large for the rule engine (at most {MAX_INTEGER})", where)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConditionError(f"{value} is not a number the rule engine can compare with", where)
+    if isinstance(value, (int, float)):
+        return value
+    kind = "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else type(value).__name__
+    hint = " (one of several values: in: [...])" if isinstance(value, list) else ""
+    raise ConditionError(f"a test compares with one value (text, a number, true, false or null), not {kind}: "
+                         f"{value!r}{hint}", where)
 
 
 @dataclass
@@ -96,17 +133,22 @@ class Pattern:
     alternatives: tuple[tuple[Group, ...], ...] = ()
 
 
-def _parse_value(value: Any, params: dict[str, Any]) -> tuple[Any, tuple[str, str] | None]:
+def _parse_value(value: Any, params: dict[str, Any], where: tuple[str | int, ...] = ()
+                 ) -> tuple[Any, tuple[str, str] | None]:
     if isinstance(value, str) and value.startswith("$"):
         head, _, rest = value[1:].partition(".")
         if head == "param":
             if rest not in params:
-                raise ConditionError(f"{value}: the rule has no parameter '{rest}'")
-            return params[rest], None
+                raise ConditionError(f"{value}: the rule has no parameter '{rest}'", where)
+            return _literal(params[rest], where), None
         if not rest:
-            raise ConditionError(f"{value}: a reference is $alias.field")
+            raise ConditionError(f"{value}: a reference is $alias.field", where)
         return None, (head, rest)
-    return value, None
+    return _literal(value, where), None
+
+
+_TAKES = {"matches": str, "imatches": str, "exists": bool}
+"""The tests that take one kind of value only."""
 
 
 def _parse_tests(where: Any, params: dict[str, Any]) -> tuple[list[Test], list[tuple[Group, ...]]]:
@@ -119,29 +161,45 @@ def _parse_tests(where: Any, params: dict[str, Any]) -> tuple[list[Test], list[t
     for name, spec in where.items():
         if name in ("any_of", "all_of"):
             if not isinstance(spec, list) or not spec:
-                raise ConditionError(f"{name} takes a non-empty list of field-test mappings")
-            parsed = [_parse_tests(item, params) for item in spec]
+                raise ConditionError(f"{name} takes a non-empty list of field-test mappings", (name,))
+            parsed = []
+            for k, item in enumerate(spec):
+                try:
+                    parsed.append(_parse_tests(item, params))
+                except ConditionError as exc:
+                    raise exc.within(name, k) from None
             if any(alts for _, alts in parsed):
-                raise ConditionError(f"{name} cannot contain another any_of")
+                raise ConditionError(f"{name} cannot contain another any_of", (name,))
             if name == "all_of":
                 tests.extend(t for group, _ in parsed for t in group)
             else:
                 alternatives.append(tuple(tuple(group) for group, _ in parsed))
             continue
+        if not isinstance(name, str) or not name or name.startswith("$"):
+            raise ConditionError(f"{name!r}: not a field name (a fact's fields are words such as appointed_day; "
+                                 "'$' starts a reference, not a field)", (str(name),))
         for op, raw in (spec.items() if isinstance(spec, dict) else [("eq", spec)]):
+            at: tuple[str | int, ...] = (name,) if not isinstance(spec, dict) else (name, op)
             if op not in OPS:
-                raise ConditionError(f"{name}: unknown test '{op}' (tests: {', '.join(sorted(OPS))})")
-            values = raw if isinstance(raw, list) and op in ("in", "not_in", "has", "lacks") else [raw]
+                raise ConditionError(f"{name}: unknown test '{op}' (tests: {', '.join(sorted(OPS))})", at)
+            listed = op in ("in", "not_in", "has", "lacks")
+            if listed and isinstance(raw, list) and not raw:
+                raise ConditionError(f"{name}: '{op}' takes a list of one value or more, not an empty list", at)
+            values = raw if isinstance(raw, list) and listed else [raw]
             if op == "not_in":  # each reference becomes an `ne` test, the literals stay together
-                literals = [v for v in values if _parse_value(v, params)[1] is None]
-                refs = [_parse_value(v, params)[1] for v in values if _parse_value(v, params)[1] is not None]
+                literals = [v for v in values if _parse_value(v, params, at)[1] is None]
+                refs = [_parse_value(v, params, at)[1] for v in values if _parse_value(v, params, at)[1] is not None]
                 if literals:
-                    tests.append(Test(name, "not_in", [_parse_value(v, params)[0] for v in literals]))
+                    tests.append(Test(name, "not_in", [_parse_value(v, params, at)[0] for v in literals]))
                 tests.extend(Test(name, "ne", None, ref) for ref in refs)
                 continue
-            parsed_values = [_parse_value(v, params) for v in values]
+            parsed_values = [_parse_value(v, params, at) for v in values]
             if op in ("has", "lacks", "matches", "imatches", "exists") and any(r for _, r in parsed_values):
-                raise ConditionError(f"{name}: '{op}' takes values, not references")
+                raise ConditionError(f"{name}: '{op}' takes values, not references", at)
+            kind = _TAKES.get(op)
+            if kind is not None and not all(isinstance(v, kind) for v, _ in parsed_values):
+                words = "text (a regular expression)" if kind is str else "true or false"
+                raise ConditionError(f"{name}: '{op}' takes {words}", at)
             if op in ("in", "has", "lacks"):
                 if any(r for _, r in parsed_values) and op == "in":
                     alternatives.append(tuple((Test(name, "eq", v, r),) for v, r in parsed_values))
@@ -158,20 +216,25 @@ def parse_pattern(item: Any, params: dict[str, Any]) -> Pattern:
     if not isinstance(item, dict) or not item:
         raise ConditionError("each item of 'when' is a mapping such as {post: {...}} or {none: {...}}")
     negated = False
+    prefix: tuple[str, ...] = ()
     if set(item) == {"none"}:
-        negated, item = True, item["none"]
+        negated, item, prefix = True, item["none"], ("none",)
         if not isinstance(item, dict):
-            raise ConditionError("'none' takes one pattern, e.g. none: {protocol: {id: $post.protocol}}")
+            raise ConditionError("'none' takes one pattern, e.g. none: {protocol: {id: $post.protocol}}", prefix)
     if "fact" in item:
         kind, alias, where = item["fact"], item.get("as", item["fact"]), item.get("where")
+        inner = (*prefix, "where")
     elif len(item) == 1:
         kind, where = next(iter(item.items()))
-        alias = kind
+        alias, inner = kind, (*prefix, str(kind))
     else:
-        raise ConditionError(f"a pattern names one fact type, got {', '.join(map(str, item))}")
+        raise ConditionError(f"a pattern names one fact type, got {', '.join(map(str, item))}", prefix)
     if kind not in FACT_TYPES:
-        raise ConditionError(f"unknown fact type '{kind}' (types: {', '.join(sorted(FACT_TYPES))})")
-    tests, alternatives = _parse_tests(where, params)
+        raise ConditionError(f"unknown fact type '{kind}' (types: {', '.join(sorted(FACT_TYPES))})", prefix)
+    try:
+        tests, alternatives = _parse_tests(where, params)
+    except ConditionError as exc:
+        raise exc.within(*inner) from None
     return Pattern(str(kind), str(alias), negated, tuple(tests), tuple(alternatives))
 
 
@@ -187,7 +250,7 @@ def _expand_alternatives(patterns: list[Pattern]) -> list[list[Pattern]] | None:
     """Move any_of groups that hold a correlated comparison out of the engine's $or."""
     for i, pattern in enumerate(patterns):
         for k, clause in enumerate(pattern.alternatives):
-            if any(_risky(t) for group in clause for t in group):
+            if any(t.ref is not None for group in clause for t in group):
                 rest = pattern.alternatives[:k] + pattern.alternatives[k + 1:]
                 options = [replace(pattern, tests=pattern.tests + group, alternatives=rest) for group in clause]
                 if pattern.negated:  # none(A or B) = none(A) and none(B)
@@ -308,12 +371,20 @@ def compile_condition(when: list[Any], params: dict[str, Any], scope: dict[str, 
     *scope* tests are merged into the condition's own *scope_fact* pattern, or added as one."""
     if not isinstance(when, list) or not when:
         raise ConditionError("'when' is a non-empty list of patterns")
-    patterns = [parse_pattern(item, params) for item in when]
+    patterns = []
+    for index, item in enumerate(when):
+        try:
+            patterns.append(parse_pattern(item, params))
+        except ConditionError as exc:
+            raise exc.within(index) from None
     aliases = [p.alias for p in patterns if not p.negated]
     if len(aliases) != len(set(aliases)):
         raise ConditionError("an alias is used twice: name one of the patterns with 'as'")
     if scope:  # one fact never fills two patterns: join the condition's own document pattern if it has one
-        extra = parse_pattern({"fact": scope_fact, "as": "_scope", "where": scope}, params)
+        try:
+            extra = parse_pattern({"fact": scope_fact, "as": "_scope", "where": scope}, params)
+        except ConditionError as exc:  # located in the rule's scope ("$scope"), not in its conditions
+            raise ConditionError(str(exc), ("$scope", *exc.path[1:])) from None
         own = next((k for k, p in enumerate(patterns) if p.kind == scope_fact and not p.negated), None)
         if own is None:
             patterns.insert(0, extra)

@@ -29,8 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from jointgov.model import SetupError
+from jointgov.model import ConfigError, SetupError
 from jointgov.pipeline.compiler import END_MARKER, ENGINE_FIELDS, Compiled
+from jointgov.pipeline.network import first_problem
 
 _SID = "w0"
 CAP = 10_000
@@ -48,6 +49,18 @@ class Firing:
 
 class EngineError(RuntimeError):
     """The engine failed: an internal error (exit status 3)."""
+
+
+class EngineLimitError(ConfigError):
+    """A compiled condition the engine cannot hold (a limit of its tables, or a value it refuses): the rule
+    or scenario must be refused where it is written, so *index* says which condition (an index into the
+    conditions the ``Engine`` was given)."""
+
+    def __init__(self, index: int, reason: str) -> None:
+        """The condition at *index* of the engine's conditions, and *reason* in words."""
+        super().__init__(reason)
+        self.index = index
+        self.reason = reason
 
 
 ENGINE_CPPFLAGS = "-DPyEval_CallObject=PyObject_CallObject"
@@ -113,18 +126,41 @@ class Engine:
             def _run(self) -> None:  # no background timer threads
                 return None
 
+        # every fact must match something (or the batch raises and drops its actions); capped, the
+        # catch-all fires once per document instead of once per fact (a Python round trip each)
+        catch_all = {"pri": 1000, "cap": 100_000, "all": [{"m": {"$ex": {"type": 1}}}]}
+        found = first_problem([catch_all, *(c.definition for _, _, c in self._conditions)])
+        if found is not None:  # the engine would corrupt its memory, hang or fail later: refuse it now
+            if found[0] == 0:  # pragma: no cover - the catch-all alone breaks no limit
+                raise EngineError(f"the rule engine cannot hold the catch-all rule: {found[1]}")
+            raise EngineLimitError(found[0] - 1, found[1])
         definitions: dict[str, Any] = {}
         for n, (rule, cond, compiled) in enumerate(self._conditions):
             definition = copy.deepcopy(compiled.definition)
             definition["cap"] = CAP  # one action call per rule and document, with every match in a list
             definition["run"] = self._action(rule, cond, compiled.aliases)
             definitions[f"r{rule}c{cond}v{n}".replace("-", "s")] = definition
-        # every fact must match something (or the batch raises and drops its actions); capped, the
-        # catch-all fires once per document instead of once per fact (a Python round trip each)
-        definitions["catch_all"] = {"pri": 1000, "cap": 100_000, "all": [{"m": {"$ex": {"type": 1}}}], "run": _ignore}
+        definitions["catch_all"] = dict(catch_all, run=_ignore)
         host = _QuietHost()
-        host.register_rulesets({self.name: copy.deepcopy(definitions)})  # it mutates its input
+        try:
+            host.register_rulesets({self.name: copy.deepcopy(definitions)})  # it mutates its input
+        except Exception as exc:  # durable_rules_engine.error, or a value json cannot write
+            raise self._refused(exc, durable_engine.durable_rules_engine) from exc
         return host
+
+    def _refused(self, exc: Exception, native: Any) -> Exception:
+        """Which condition the engine refuses (each is tried alone, in a ruleset made and freed at once)."""
+        import json
+
+        for index, (_, _, compiled) in enumerate(self._conditions):
+            try:
+                handle = native.create_ruleset(f"probe-{self.name}-{index}", json.dumps({"r": compiled.definition}))
+            except (native.error, TypeError, ValueError) as alone:
+                code = str(alone).rsplit(" ", 1)[-1] if isinstance(alone, native.error) else "202"
+                return EngineLimitError(index, f"the rule engine refuses this condition ({_REFUSALS.get(code, '')}"
+                                               f"error code {code})")
+            native.delete_ruleset(handle)
+        return EngineError(f"the rule engine cannot create the ruleset: {exc}")
 
     @staticmethod
     def _action(rule: int, cond: int, aliases: dict[str, str]) -> Callable[[Any], None]:
@@ -192,6 +228,16 @@ class Engine:
 
 def _ignore(_c: Any) -> None:
     return None
+
+
+_REFUSALS = {
+    "501": "a regular expression it cannot read: ", "502": "a regular expression too complex for it: ",
+    "503": "a regular expression too complex for it: ", "504": "a regular expression too complex for it: ",
+    "505": "a regular expression too complex for it: ", "506": "a regular expression too complex for it: ",
+    "507": "a regular expression it cannot read: ", "508": "a regular expression it cannot read: ",
+    "102": "a value of a type it cannot compare: ", "202": "a value it cannot read: ",
+}
+"""The engine's error codes when creating a ruleset, in words (src/rules/rules.h)."""
 
 
 

@@ -269,6 +269,11 @@ def _assents(ptr: str, owner: Any, kind: str, names: Any, agreed: int | None, st
                       day=agreed, party_as=None if who == party else f"{{{who}}}, as successor to {{{party}}}")
 
 
+def pairs(data: dict[str, Any]) -> tuple[int, int]:
+    """How many joint posts and dispute routes there are: their product is the number of ``post_route`` facts."""
+    return len(list(items(data, "joint_posts"))), len(list(items(data, "dispute_routes")))
+
+
 def _posts(data: dict[str, Any], posts: list[tuple[str, dict[str, Any]]], active: set[str], stand: StandIn
            ) -> Iterator[Fact]:
     routes = list(items(data, "dispute_routes"))

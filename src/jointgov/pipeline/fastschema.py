@@ -137,7 +137,14 @@ def read_checked(path: Path, schema: str, what: str, raw: bytes | None = None) -
     from jointgov.model import ConfigError
     from jointgov.pipeline.load import parse_bytes
 
-    loaded = parse_bytes(path.read_bytes() if raw is None else raw)
+    if raw is None:
+        from jointgov.files import read_bounded
+
+        try:
+            raw = read_bounded(path)
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from exc
+    loaded = parse_bytes(raw)
     if loaded.problems:
         _, line, col, message, _ = loaded.problems[0]
         raise ConfigError(f"{path}:{line}:{col}: invalid {what}: {message}")

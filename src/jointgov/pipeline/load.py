@@ -18,7 +18,7 @@ import yaml
 
 from jointgov.model import Limits, Problem
 from jointgov.pipeline.locate import Locations, byte_position, escape, line_col, positions
-from jointgov.pipeline.scalars import CORE_TAG, resolve_plain, tag_message, tagged
+from jointgov.pipeline.scalars import CORE_TAG, MAX_DIGITS, resolve_plain, tag_message, tagged
 
 try:  # the libyaml C parser when it was built; the pure-Python one otherwise
     from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]
@@ -76,7 +76,7 @@ class _Stop(Exception):
 class _Frame:
     """A mapping or list being built."""
 
-    __slots__ = ("anchor", "is_map", "key", "merge_key", "merges", "ptr", "seen", "size", "skip", "value")
+    __slots__ = ("anchor", "is_map", "key", "key_node", "merge_key", "merges", "ptr", "seen", "size", "skip", "value")
 
     def __init__(self, value: Any, ptr: str, is_map: bool, anchor: str | None) -> None:
         self.value = value
@@ -89,6 +89,7 @@ class _Frame:
         self.merges: list[Any] = []
         self.skip = False  # the current entry's key was unusable: drop its value
         self.merge_key = False  # the current entry's key is a << merge key
+        self.key_node = False  # a list or mapping is being read as the current entry's key (reported, dropped)
 
 
 class _Builder:
@@ -115,6 +116,9 @@ class _Builder:
             return ""
         top = self.stack[-1]
         if top.is_map:
+            if top.key_node:  # inside a list or mapping used as a key: built (its anchors count), then dropped
+                self.dup += 1
+                return f"{top.ptr}/\x00{self.dup}"
             if top.key is None:
                 return None
             if top.skip:  # the value of a repeated or unusable key: built, then dropped
@@ -138,6 +142,9 @@ class _Builder:
             return
         top = self.stack[-1]
         top.size += size
+        if top.is_map and top.key_node:  # the key was a list or mapping: drop it, and the value that follows
+            top.key_node, top.key, top.skip = False, "", True
+            return
         if top.is_map:
             assert top.key is not None
             if not top.skip:
@@ -158,15 +165,25 @@ class _Builder:
                 self.locs.containers.add(ptr)
 
     def key_event(self, event: Any) -> None:
-        """A scalar (or something else) in key position of the top mapping."""
+        """A scalar (or something else) in key position of the top mapping.
+
+        A list, mapping or alias as a key is reported; the key and its value are read (so that the anchors
+        in them are defined, and the limits apply) and dropped. An anchor on a text key is defined.
+        """
         top = self.stack[-1]
         mark = event.start_mark
         if not isinstance(event, yaml.ScalarEvent):
             self.problem("JG003", mark, "a key must be plain text, not a list, mapping or alias", top.ptr)
-            top.key, top.skip = "", True
-            if isinstance(event, yaml.AliasEvent):
-                top.key = None  # an alias ends at once: nothing follows it as a value
+            if isinstance(event, yaml.AliasEvent):  # its value follows: read and dropped
+                top.key, top.skip = "", True
+            else:  # the list or mapping itself is read next, then dropped (``add``), then its value
+                top.key_node = True
             return
+        if event.anchor:
+            value, error = _value(event)
+            if error is None:
+                self.count(1, mark, top.ptr)
+                self.anchors[event.anchor] = (value, 1)
         key = event.value
         merge = key == "<<" and event.style in (None, "") and event.tag is None
         if key in top.seen and not merge:
@@ -182,16 +199,10 @@ class _Builder:
             self.locs.key[f"{top.ptr}/{escape(key)}"] = where
 
     def scalar(self, event: Any, ptr: str) -> None:
-        tag, text = event.tag, event.value
-        if tag is None or tag == "!":
-            value = resolve_plain(text) if (event.style in (None, "") and tag is None) else text
-        elif tag.startswith(CORE_TAG):
-            value, error = tagged(tag, text)
-            if error:
-                self.problem("JG003", event.start_mark, error, ptr)
-        else:
-            self.problem("JG003", event.start_mark, tag_message(tag), ptr)
-            value = text
+        value, error = _value(event)
+        if error is not None:
+            rule = "JG001" if error.startswith(_TOO_LONG) else "JG003"
+            self.problem(rule, event.start_mark, error, ptr)
         self.count(1, event.start_mark, ptr)
         if event.anchor:
             self.anchors[event.anchor] = (value, 1)
@@ -241,6 +252,22 @@ class _Builder:
         value, size = self.anchors[name]
         self.count(size, event.start_mark, ptr)
         self.add(value, size, event.start_mark, ptr, isinstance(value, (dict, list)))
+
+
+_TOO_LONG = "a number of more than"
+
+
+def _value(event: Any) -> tuple[Any, str | None]:
+    """The value of a scalar event, and what is wrong with its tag or its number (None: nothing)."""
+    tag, text = event.tag, event.value
+    try:
+        if tag is None or tag == "!":
+            return (resolve_plain(text) if (event.style in (None, "") and tag is None) else text), None
+        if tag.startswith(CORE_TAG):
+            return tagged(tag, text)
+    except ValueError:  # a whole number past Python's limit on digits (a hostile file, or a careless one)
+        return text, f"{_TOO_LONG} {MAX_DIGITS:,} digits cannot be read: write it as text (quoted) if it is one"
+    return text, tag_message(tag)
 
 
 _SYNTAX = (  # (context starts with, problem starts with, plain words); "" matches anything
@@ -318,11 +345,7 @@ def _read_events(parser: Any, builder: _Builder, text: str, pos: Callable[[Any],
                 if ptr is None:
                     builder.key_event(event)
                     if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-                        depth = 1  # consume and discard the non-text key's subtree
-                        while depth:
-                            inner = type(parser.get_event())
-                            depth += inner in (yaml.MappingStartEvent, yaml.SequenceStartEvent)
-                            depth -= inner in (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+                        builder.start(event, builder.child_ptr() or "", kind is yaml.MappingStartEvent)
                     continue
                 if kind is yaml.ScalarEvent:
                     builder.scalar(event, ptr)

@@ -27,22 +27,41 @@ BARE_WORDS = frozenset(k for k in _BOOL if k.lower() in {"yes", "no", "on", "off
 """Plain scalars that YAML 1.1 reads as booleans although people mean words."""
 
 
+MAX_DIGITS = 4300
+"""The most digits of a whole number read (Python's own limit on converting between text and numbers, which
+guards against quadratic time): a longer one is a ValueError, which the loader reports (JG001)."""
+
+
+def _whole(digits: str, base: int) -> int:
+    """A whole number, or ValueError when it would have more than ``MAX_DIGITS`` decimal digits (which no
+    report could print)."""
+    if len(digits) > MAX_DIGITS:
+        raise ValueError(f"more than {MAX_DIGITS} digits")
+    value = int(digits, base)
+    if base != 10 and value >= _TOO_LARGE:  # a hex or octal number whose decimal form is too long to print
+        raise ValueError(f"more than {MAX_DIGITS} digits")
+    return value
+
+
+_TOO_LARGE = 10**MAX_DIGITS
+
+
 def resolve_plain(text: str) -> Any:
     """The value of an untagged plain scalar: null, bool, int, float or text.
 
     Dates stay text (``2001-04-01``): the schema checks them, and quoted and
-    unquoted dates mean the same.
+    unquoted dates mean the same. A whole number of more than ``MAX_DIGITS`` digits is a ValueError.
     """
     if _NULL.match(text):
         return None
     if text in _BOOL:
         return _BOOL[text]
     if _INT.match(text):
-        return int(text.replace("_", ""))
+        return _whole(text.replace("_", ""), 10)
     if _HEX.match(text):
-        return int(text[2:].replace("_", ""), 16)
+        return _whole(text[2:].replace("_", ""), 16)
     if _OCT.match(text):
-        return int(text[2:].replace("_", ""), 8)
+        return _whole(text[2:].replace("_", ""), 8)
     if _FLOAT.match(text) and any(ch.isdigit() for ch in text):
         return float(text.replace("_", ""))
     return text  # .inf and .nan stay text: no amount, share or count of an agreement is infinite or NaN

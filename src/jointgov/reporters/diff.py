@@ -9,6 +9,7 @@ from typing import Any
 from jointgov.diff.compare import MARKERS, Change, FileDiff, describe, show
 from jointgov.diff.variations import unagreed
 from jointgov.model import Finding
+from jointgov.reporters.report import printable
 from jointgov.reporters.summary import BUDGET, COMMENT_LIMIT, size
 
 
@@ -72,7 +73,7 @@ def render_text(diffs: Sequence[FileDiff], as_of: str) -> str:
               + (f" [{agreed_text(c)}]" if c.agreed else "") for d in diffs for c in d.changes]
     lines += [finding(f, w, "introduced") for d in diffs for f, w in d.introduced]
     lines += [finding(f, w, "resolved") for d in diffs for f, w in d.resolved]
-    return "\n".join([*lines, _sentence(diffs)]) + "\n"
+    return "\n".join(printable(line) for line in [*lines, _sentence(diffs)]) + "\n"  # one line each, for a terminal
 
 
 def render_json(diffs: Sequence[FileDiff], as_of: str) -> str:

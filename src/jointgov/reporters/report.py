@@ -8,12 +8,14 @@ waivers applied.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar
 
 from jointgov import __version__
 from jointgov.model import SEVERITIES, SEVERITY_RANK, SKIP_REASONS, Finding, Skipped, Waived, WaiverInfo
@@ -158,6 +160,40 @@ def skipped_text(skipped: list[Skipped]) -> str:
 def skipped_line(item: Skipped) -> str:
     """``path: skipped: not an agreement (why)``."""
     return f"{item.path}: skipped: {SKIP_REASONS[item.reason]}" + (f" ({item.detail})" if item.detail else "")
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+"""What a terminal would act on rather than show: control characters (escape sequences, line breaks), the
+Unicode line and paragraph separators, the bidirectional overrides, and lone surrogates."""
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """*text* safe on one line of a terminal: each character it would act on shown as an escape (``\\x1b``,
+    ``\\n``, ``\\u202e``), so an agreement's text or a file's name can neither move the cursor, erase what
+    was printed, nor start a line that looks like a finding."""
+    return _UNPRINTABLE.sub(lambda m: _NAMED.get(m.group()) or (
+        f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"), text)
+
+
+T = TypeVar("T")
+
+
+def printable_copy(value: T) -> T:
+    """*value* (a report, a simulation, a finding...) with every text in it made ``printable``: what the terminal
+    formats print."""
+    item: Any = value
+    if isinstance(item, str):
+        item = printable(item)
+    elif dataclasses.is_dataclass(item) and not isinstance(item, type):
+        item = dataclasses.replace(item, **{f.name: printable_copy(getattr(item, f.name))
+                                            for f in dataclasses.fields(item) if f.init})
+    elif type(item) in (list, tuple, set, frozenset):
+        item = type(item)(printable_copy(v) for v in item)
+    elif type(item) is dict:
+        item = {k: printable_copy(v) for k, v in item.items()}
+    result: T = item
+    return result
 
 
 class Writer(Protocol):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote
 
 from jointgov import __version__
 from jointgov.model import SKIP_REASONS, Finding, Skipped, WaiverInfo
@@ -69,10 +70,11 @@ class _Builder:
         self.artifact_index = {report.relative(f.path): i for i, f in enumerate(self.files)}
 
     def artifact_location(self, path: str) -> dict[str, Any]:
-        uri = self.report.relative(path)
-        location: dict[str, Any] = {"uri": uri, "uriBaseId": SRCROOT}
-        if uri in self.artifact_index:
-            location["index"] = self.artifact_index[uri]
+        relative = self.report.relative(path)
+        # a URI reference: '#', '?', '%' and spaces in a file name are percent-encoded (RFC 3986)
+        location: dict[str, Any] = {"uri": quote(relative, safe="/"), "uriBaseId": SRCROOT}
+        if relative in self.artifact_index:
+            location["index"] = self.artifact_index[relative]
         return location
 
     def location(self, path: str, line: int, column: int, pointer: str) -> dict[str, Any]:

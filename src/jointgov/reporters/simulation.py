@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 from jointgov import __version__
 from jointgov.model import NOT_APPLICABLE, VERDICTS, Skipped
-from jointgov.reporters.report import skipped_line, skipped_text
+from jointgov.reporters.report import printable_copy, skipped_line, skipped_text
 from jointgov.simulation.results import FileSimulation, Run, ScenarioResult
 
 COLOURS = {"resolved-jointly": "green", "undefined": "yellow", "unbounded": "yellow", "deadlock": "red",
@@ -56,6 +56,7 @@ def write_text(sims: Sequence[FileSimulation], out: TextIO, colour: bool = False
                skipped: Sequence[Skipped] = ()) -> None:
     """Each file's scenarios: verdict, the worst run's trace, its causes as file:line:col, other runs; then the
     files skipped (not agreements, or excluded by the configuration) and the verdicts counted."""
+    sims, skipped = printable_copy(list(sims)), printable_copy(list(skipped))
     style: Callable[..., str] = _styler(colour)
     for n, sim in enumerate(sims):
         if n:

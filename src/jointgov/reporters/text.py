@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
 from jointgov.model import NOT_APPLICABLE, Finding, Waived
-from jointgov.reporters.report import Report, plural, skipped_line, skipped_text
+from jointgov.reporters.report import Report, plural, printable_copy, skipped_line, skipped_text
 
 if TYPE_CHECKING:
     from jointgov.simulation.results import FileSimulation, ScenarioResult
@@ -59,7 +59,9 @@ def waived_line(w: Waived, style: Callable[[str, str], str] = lambda text, _fg: 
 
 
 def write(report: Report, out: TextIO, colour: bool = False) -> None:
-    """Write every finding, sorted, the waived findings, the named files skipped, then the summary line."""
+    """Write every finding, sorted, the waived findings, the named files skipped, then the summary line (agreement
+    text and file names ``printable``)."""
+    report = printable_copy(report)
     style = _styler(colour)
     for f in report.findings:
         out.write(finding_line(f, style) + "\n")

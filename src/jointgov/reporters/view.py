@@ -174,9 +174,24 @@ class _Escaped(str):
     """Text already escaped for Markdown: ``finalize`` leaves it as it is."""
 
 
+_AUTOLINK = re.compile(r"(?i)(?:\b(?:https?|ftp)://|\bwww\.|\b(?:mailto|xmpp):)[^\s`|<>]*"
+                       r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w@`])@[\w-]+(?:/[\w-]+)?")
+"""What GitHub's Markdown turns into a live link by itself (its autolink extension): web addresses with a scheme
+or starting www., mailto: and xmpp: addresses, e-mail addresses; and @mentions, which notify people."""
+
+
 def escape(value: object) -> str:
-    """Markdown-escape *value*: one line, with every character that could start markup backslashed."""
-    return _MD_SPECIAL.sub(r"\\\1", _BREAKS.sub(" ", str(value)))
+    """Markdown-escape *value*: one line, with every character that could start markup backslashed, and every
+    address that would become a live link shown as code instead (a link in a board paper is the agreement's
+    author's, not ours)."""
+    text = _BREAKS.sub(" ", str(value))
+    parts = []
+    at = 0
+    for found in _AUTOLINK.finditer(text):
+        address = found.group().rstrip(".,:;!?'\")")  # the sentence's punctuation stays outside, as GitHub does
+        parts += [_MD_SPECIAL.sub(r"\\\1", text[at:found.start()]), f"`{address}`"]
+        at = found.start() + len(address)
+    return "".join([*parts, _MD_SPECIAL.sub(r"\\\1", text[at:])])
 
 
 def _finalize(value: object) -> str:

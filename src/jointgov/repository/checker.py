@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from jointgov.model import Finding
-from jointgov.pipeline.catalogue import Catalogue, Rule
-from jointgov.pipeline.engine import Engine
+from jointgov.pipeline.catalogue import Catalogue, Rule, user_last
+from jointgov.pipeline.engine import Engine, EngineLimitError
 from jointgov.pipeline.firings import at_expression, message, target
 from jointgov.repository.facts import Entry, build
 from jointgov.repository.register import Registry
@@ -32,9 +32,14 @@ class RepositoryChecker:
         self.rules = rules
         self.params = params or {}
         self.severity = severity or {}
-        compiled = catalogue.compiled(rules, params) + catalogue.compiled_scopes([r for r in rules if r.scope], params)
+        ordered = user_last(rules)
+        compiled = catalogue.compiled(ordered, params)
+        compiled += catalogue.compiled_scopes([r for r in ordered if r.scope], params)
         name = hashlib.sha256(f"repo:{catalogue.digest}:{[r.id for r in rules]}:{self.params}".encode()).hexdigest()
-        self.engine = Engine(f"repository-{name[:16]}", compiled) if compiled else None
+        try:
+            self.engine = Engine(f"repository-{name[:16]}", compiled) if compiled else None
+        except EngineLimitError as exc:
+            raise catalogue.refusal(compiled, exc.index, exc.reason) from exc
 
     def suffixes(self) -> frozenset[str]:
         """The paths the rules' ``at`` add to a fact's clause (``xparty.name``: ``/name``): an entry keeps the

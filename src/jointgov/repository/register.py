@@ -16,7 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from jointgov.files import read_bounded
+from jointgov.files import read_bounded, shown
 from jointgov.model import Limits, Problem
 from jointgov.pipeline.load import parse_bytes
 from jointgov.pipeline.values import day
@@ -67,13 +67,13 @@ def _validator() -> Any:
 
 def read(path: str, limits: Limits | None = None) -> Registry:
     """Read and check the register at *path*; its problems are located like an agreement's."""
-    registry = Registry(path)
+    registry = Registry(shown(path))
     try:
         raw = read_bounded(path, limits or Limits())
     except OSError as exc:
-        registry.problems.append(("JG001", 1, 1, f"cannot read the register: {exc.strerror}", ""))
+        registry.problems.append(("JG001", 1, 1, f"cannot read the register: {exc.strerror or exc}", ""))
         return registry
-    return parse(raw, path, limits)
+    return parse(raw, shown(path), limits)
 
 
 def parse(raw: bytes, path: str, limits: Limits | None = None) -> Registry:
@@ -82,7 +82,8 @@ def parse(raw: bytes, path: str, limits: Limits | None = None) -> Registry:
     from jointgov.pipeline.validate import dotted, pointer
 
     loaded = parse_bytes(raw, limits or Limits())
-    registry = Registry(path, problems=list(loaded.problems), sha256=hashlib.sha256(raw).hexdigest())
+    whole = len(raw) <= (limits or Limits()).max_bytes  # a register over the limit was read only in part
+    registry = Registry(path, problems=list(loaded.problems), sha256=hashlib.sha256(raw).hexdigest() if whole else "")
     data = loaded.data
     if registry.problems:
         return registry

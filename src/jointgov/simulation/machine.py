@@ -28,7 +28,7 @@ from typing import Any
 
 from jointgov.model import NOT_APPLICABLE, ConfigError, Limits
 from jointgov.pipeline.checker import Document, open_agreement, read_agreement
-from jointgov.pipeline.engine import Engine, Firing
+from jointgov.pipeline.engine import Engine, EngineLimitError, Firing
 from jointgov.pipeline.firings import render, target
 from jointgov.pipeline.locate import Locations
 from jointgov.simulation.results import RANK, Cause, FileSimulation, Run, ScenarioResult, Step
@@ -47,7 +47,11 @@ class Simulator:
         self.as_of = as_of
         self.limits = limits or Limits()
         self.table, conditions = compile_transitions(scenarios)
-        self.engine = Engine(f"scenarios-{digest(scenarios)}", conditions)
+        try:
+            self.engine = Engine(f"scenarios-{digest(scenarios)}", conditions)
+        except EngineLimitError as exc:  # located at the transition the engine cannot hold
+            t = self.table[conditions[exc.index][0]][1]
+            raise ConfigError(f"{t.path}:{t.line}:{t.column}: {exc.reason}") from exc
 
     def simulate_file(self, path: str, display: str | None = None, **choose: Any) -> FileSimulation:
         """Simulate the file at *path*; see ``simulate_document`` for *choose*."""

@@ -99,7 +99,7 @@ def test_absent_only_test_is_paired_with_type_and_does_not_hang() -> None:
 
 
 def test_no_background_timer_threads() -> None:
-    """The default Host starts two timer threads that race the engine (error 307, SIGSEGV)."""
+    """durable-rules' own Host starts two timer threads that race the engine (error 307, SIGSEGV): none here."""
     before = {t.name for t in threading.enumerate()}
     _engine("wa_threads", [{"post": {}}]).evaluate(_facts({"type": "post", "id": "p"}))
     after = {t.name for t in threading.enumerate()}
@@ -137,19 +137,20 @@ def test_facts_sharing_an_id_field_stay_distinct() -> None:
 
 
 def test_registering_does_not_mutate_compiled_definitions() -> None:
-    """register_rulesets deletes 'run' from what it is given: the engine passes a deep copy."""
+    """The compiled definitions are shared (a cached ruleset, several engines): registering leaves them as they
+    were (durable-rules' own host deleted 'run' from what it was given)."""
     [compiled] = compile_condition([{"post": {}}], {}, None)
     before = repr(compiled.definition)
     Engine("wa_mutate", [(0, 0, compiled)]).evaluate(_facts({"type": "post"}))
     assert repr(compiled.definition) == before
 
 
-def test_same_ruleset_name_reuses_the_registered_host() -> None:
+def test_same_ruleset_name_reuses_the_registered_ruleset() -> None:
     """Registering a ruleset name twice raises; rulesets are never freed, so a name is built once."""
     first = _engine("wa_twice", [{"post": {}}])
     second = _engine("wa_twice", [{"post": {}}])
     assert [f.facts["post"]["ptr"] for f in second.evaluate(_facts({"type": "post"}))] == ["/f0"]
-    assert first._host is second._host
+    assert first._handle == second._handle
 
 
 def test_action_exceptions_are_not_swallowed() -> None:
@@ -180,8 +181,9 @@ def test_one_fact_never_fills_two_patterns_so_scope_merges_into_document() -> No
     assert len(fired) == 1
 
 
-def test_deprecation_warning_of_python_312_is_silenced() -> None:
-    """engine.py calls utcfromtimestamp on every action (a DeprecationWarning on 3.12)."""
+def test_no_warning_under_w_error() -> None:
+    """durable-rules' own host calls utcfromtimestamp on every action (a DeprecationWarning on 3.12): a run under
+    ``-W error`` works, and gives the firing."""
     code = textwrap.dedent("""
         import warnings
         warnings.simplefilter("error")
@@ -327,4 +329,4 @@ def test_a_ruleset_past_the_engines_stack_is_refused_before_it_is_registered() -
     assert (refused.value.index, refused.value.reason) == (
         59, "a role fact would pass up to 61 pattern tests at once (the rule engine holds 60): fewer or simpler "
         "rules on role facts")
-    assert "too-full" not in Engine._hosts
+    assert "too-full" not in Engine._rulesets

@@ -357,13 +357,12 @@ def test_the_repository_rules_run_on_save_over_the_workspace_folder(tmp_path: Pa
 
 def test_an_engine_failure_is_a_diagnostic_and_the_server_carries_on(tmp_path: Path) -> None:
     fake = tmp_path / "fake"
-    (fake / "durable").mkdir(parents=True)
-    (fake / "durable" / "__init__.py").write_text("")
-    (fake / "durable" / "engine.py").write_text(
-        "class Host:\n"
-        "    def register_rulesets(self, rulesets): pass\n"
-        "    def assert_facts(self, name, facts): raise RuntimeError('the engine fell over')\n"
-        "    def delete_state(self, name, sid): pass\n")
+    fake.mkdir()
+    (fake / "durable_rules_engine.py").write_text(
+        "error = RuntimeError\n"
+        "def create_ruleset(name, rules): return 1\n"
+        "def assert_facts(handle, facts): raise RuntimeError('the engine fell over')\n"
+        "def delete_state(handle, sid): pass\n")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(fake), str(ROOT / "src")]))
     client = start(ROOT, {"asOf": BARKING_AS_OF}, env)
     try:

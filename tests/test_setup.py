@@ -26,7 +26,8 @@ BROKEN = {
 
 
 def jointgov(fake: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the real command line with a stand-in ``durable`` package first on the path."""
+    """Run the real command line with a stand-in for the engine's extension (``durable_rules_engine``) first on the
+    path."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(fake), str(ROOT / "src"), str(ROOT)]))
     return subprocess.run([sys.executable, "-m", "jointgov", *args], capture_output=True, text=True, env=env,
                           check=False, timeout=60)
@@ -35,9 +36,7 @@ def jointgov(fake: Path, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize("case", sorted(BROKEN))
 def test_a_broken_engine_is_a_setup_error_that_says_how_to_fix_it(tmp_path: Path, case: str) -> None:
     body, cause = BROKEN[case]
-    (tmp_path / "durable").mkdir()
-    (tmp_path / "durable" / "__init__.py").write_text("")
-    (tmp_path / "durable" / "engine.py").write_text(body + "\n")
+    (tmp_path / "durable_rules_engine.py").write_text(body + "\n")
     version = f"{sys.version_info[0]}.{sys.version_info[1]}"
     for args in (["check", str(PROTOCOLS)], ["simulate", str(PROTOCOLS / "glasgow-joint-board.yaml")],
                  ["rules", "test"]):

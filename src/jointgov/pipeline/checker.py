@@ -235,7 +235,7 @@ class Checker:
         self.severity = {catalogue.by_key(k).id: v for k, v in options.severity.items()}  # type: ignore[union-attr]
         digest = hashlib.sha256(f"{catalogue.digest}|{sorted(self.active_ids)}|{options.params}".encode())
         try:
-            self.engine = Engine(f"jg{digest.hexdigest()[:20]}", compiled)
+            self.engine = Engine(f"jg{digest.hexdigest()[:20]}", compiled, bare_scopes=True)
         except EngineLimitError as exc:
             raise catalogue.refusal(compiled, exc.index, exc.reason) from exc
 

@@ -1,30 +1,30 @@
 """The rule engine: the only module that talks to durable-rules.
 
-Used as docs/engine.md describes, each point covered by a
-test in tests/test_engine_workarounds.py:
+It drives the engine's C extension (``durable_rules_engine``) itself: the extension's Python host layer
+(``durable.engine``) is not used. That layer costs about 60 microseconds per action, for things jointgov
+never needs (a closure, the session state decoded and encoded again, a clock read, a promise chain, two
+timer threads), and 20 ms to import; here an action costs one ``json.loads`` of its matches. Used as
+docs/engine.md describes, each point covered by a test in tests/test_engine_workarounds.py:
 
-* ``_QuietHost`` never starts the two background timer threads (they race the
-  engine: error 307 and SIGSEGV);
+* no host, so no background timer threads (they race the engine: error 307 and SIGSEGV);
 * one fixed session id per process, and ``delete_state`` after every document
   (at most 1024 live sessions; memory grows about 1 MB a document otherwise;
   sessions are looked up by a 32-bit hash);
-* a catch-all rule, so a fact that matches nothing never raises or drops the
-  batch's actions; it is capped, so it runs once per document, not once per fact;
+* a catch-all rule, so a fact that matches nothing never makes the batch "not handled"; it is capped,
+  so it runs once per document, not once per fact, and its matches are never decoded;
 * every fact's engine identity (``id``) is its unique ``ptr``: the engine
   identifies facts by ``id`` or, without one, by a 32-bit content hash, and
   rejects a second fact with the same ``id``; the fact's own ``id`` field
   travels as ``id_``; every fact also carries the constant ``_`` used by guard
   terms;
-* definitions are deep-copied before registering (registration mutates them);
-* an exception in an action is caught and re-raised after the batch (the
-  engine swallows it otherwise);
-* the Python 3.12 ``utcfromtimestamp`` DeprecationWarning is silenced.
+* a ruleset is registered once per process under a name that is a digest of what was compiled, and never
+  freed (the engine frees none);
+* an exception in collecting a firing is kept and raised after the batch, with the rule named.
 """
 
 from __future__ import annotations
 
-import copy
-import warnings
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -36,6 +36,13 @@ from jointgov.pipeline.network import first_problem
 _SID = "w0"
 CAP = 10_000
 """Matches of one rule collected into one action call (the field guide's fastest mode)."""
+CATCH_ALL = "catch_all"
+_CATCH_ALL_RULE = {"pri": 1000, "cap": 100_000, "all": [{"m": {"$ex": {"type": 1}}}]}
+"""Every fact must match something (or the batch is "not handled"); capped, the catch-all fires once per
+document, after every other rule (the highest ``pri``)."""
+_BACK = {v: k for k, v in ENGINE_FIELDS.items()}
+_OBSERVED, _NOT_HANDLED, _DEFERRED = 2, 1, 3
+"""``assert_facts`` results other than 0 (src/rules/rules.h): a fact id seen twice, no rule for a fact, deferred."""
 
 
 @dataclass(frozen=True)
@@ -68,14 +75,12 @@ ENGINE_CPPFLAGS = "-DPyEval_CallObject=PyObject_CallObject"
 
 
 def _import_engine() -> Any:
-    """durable-rules' engine module; a SetupError (exit 2) saying what is wrong and how to fix it."""
+    """durable-rules' C extension; a SetupError (exit 2) saying what is wrong and how to fix it."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            from durable import engine as durable_engine
+        import durable_rules_engine
     except ImportError as exc:
         raise SetupError(_engine_problem(exc)) from exc
-    return durable_engine
+    return durable_rules_engine
 
 
 def _engine_problem(exc: ImportError) -> str:
@@ -96,62 +101,52 @@ def _engine_problem(exc: ImportError) -> str:
 
 
 class Engine:
-    """A compiled ruleset that evaluates one document's facts at a time."""
+    """A compiled ruleset that evaluates one document's facts at a time (one session, ``open`` to ``close``)."""
 
-    _hosts: ClassVar[dict[str, Any]] = {}
+    _rulesets: ClassVar[dict[str, int]] = {}
+    """The handle of each ruleset registered in this process, by name (the engine never frees one)."""
 
-    def __init__(self, name: str, conditions: list[tuple[int, int, Compiled]]) -> None:
-        """Register *conditions* (rule index, condition index, compiled) as ruleset *name*.
+    def __init__(self, name: str, conditions: list[tuple[int, int, Compiled]], checked: bool = False,
+                 bare_scopes: bool = False) -> None:
+        """Register *conditions* (rule index, condition index, compiled) as ruleset *name*; *checked*: they were
+        found within the engine's limits before (``jointgov.pipeline.network``; a cached ruleset). With
+        *bare_scopes*, a condition of index -1 (a rule's scope) that holds gives one firing with no facts, whatever
+        it matched (one document's engine: the scope holds for the document), and its matches are never decoded.
 
-        The same name (a digest of the catalogue) reuses the ruleset already
-        registered in this process: rulesets are never freed by the engine.
+        The same name (a digest of what was compiled) reuses the ruleset already registered in this process.
         """
         self.name = name
-        self._firings: list[Firing] = []
-        self._errors: list[str] = []
         self._conditions = conditions
-        host = Engine._hosts.get(name)
-        if host is None:
-            host = self._make_host()
-            Engine._hosts[name] = host
-        self._host = host
-        host.jointgov_sink = self
+        self._actions = {f"r{rule}c{cond}v{n}".replace("-", "s"): (rule, cond, tuple(compiled.aliases.items()))
+                         for n, (rule, cond, compiled) in enumerate(conditions)}
+        self._bare = {name: Firing(rule, cond, {}) for name, (rule, cond, _) in self._actions.items()
+                      if bare_scopes and cond < 0}
+        self._native = _import_engine()
+        handle = Engine._rulesets.get(name)
+        if handle is None:
+            handle = self._create(checked)
+            Engine._rulesets[name] = handle
+        self._handle = handle
 
-    def _make_host(self) -> Any:
-        durable_engine = _import_engine()
-
-        class _QuietHost(durable_engine.Host):  # type: ignore[misc, name-defined]
-            jointgov_sink: Engine
-
-            def _run(self) -> None:  # no background timer threads
-                return None
-
-        # every fact must match something (or the batch raises and drops its actions); capped, the
-        # catch-all fires once per document instead of once per fact (a Python round trip each)
-        catch_all = {"pri": 1000, "cap": 100_000, "all": [{"m": {"$ex": {"type": 1}}}]}
-        found = first_problem([catch_all, *(c.definition for _, _, c in self._conditions)])
-        if found is not None:  # the engine would corrupt its memory, hang or fail later: refuse it now
-            if found[0] == 0:  # pragma: no cover - the catch-all alone breaks no limit
-                raise EngineError(f"the rule engine cannot hold the catch-all rule: {found[1]}")
-            raise EngineLimitError(found[0] - 1, found[1])
-        definitions: dict[str, Any] = {}
-        for n, (rule, cond, compiled) in enumerate(self._conditions):
-            definition = copy.deepcopy(compiled.definition)
-            definition["cap"] = CAP  # one action call per rule and document, with every match in a list
-            definition["run"] = self._action(rule, cond, compiled.aliases)
-            definitions[f"r{rule}c{cond}v{n}".replace("-", "s")] = definition
-        definitions["catch_all"] = dict(catch_all, run=_ignore)
-        host = _QuietHost()
+    def _create(self, checked: bool) -> int:
+        if not checked:
+            found = first_problem([_CATCH_ALL_RULE, *(c.definition for _, _, c in self._conditions)])
+            if found is not None:  # the engine would corrupt its memory, hang or fail later: refuse it now
+                if found[0] == 0:  # pragma: no cover - the catch-all alone breaks no limit
+                    raise EngineError(f"the rule engine cannot hold the catch-all rule: {found[1]}")
+                raise EngineLimitError(found[0] - 1, found[1])
+        definitions = {name: dict(compiled.definition, cap=CAP)
+                       for name, (_, _, compiled) in zip(self._actions, self._conditions, strict=True)}
+        definitions[CATCH_ALL] = _CATCH_ALL_RULE
         try:
-            host.register_rulesets({self.name: copy.deepcopy(definitions)})  # it mutates its input
-        except Exception as exc:  # durable_rules_engine.error, or a value json cannot write
-            raise self._refused(exc, durable_engine.durable_rules_engine) from exc
-        return host
+            handle: int = self._native.create_ruleset(self.name, json.dumps(definitions, ensure_ascii=False))
+        except Exception as exc:  # the engine's error, or a value json cannot write
+            raise self._refused(exc) from exc
+        return handle
 
-    def _refused(self, exc: Exception, native: Any) -> Exception:
+    def _refused(self, exc: Exception) -> Exception:
         """Which condition the engine refuses (each is tried alone, in a ruleset made and freed at once)."""
-        import json
-
+        native = self._native
         for index, (_, _, compiled) in enumerate(self._conditions):
             try:
                 handle = native.create_ruleset(f"probe-{self.name}-{index}", json.dumps({"r": compiled.definition}))
@@ -161,22 +156,6 @@ class Engine:
                                                f"error code {code})")
             native.delete_ruleset(handle)
         return EngineError(f"the rule engine cannot create the ruleset: {exc}")
-
-    @staticmethod
-    def _action(rule: int, cond: int, aliases: dict[str, str]) -> Callable[[Any], None]:
-        def act(c: Any) -> None:
-            sink: Engine = c.host.jointgov_sink
-            try:
-                # capped: c.m is a list of matches, each holding the facts under their internal aliases
-                matches = c.m if isinstance(c.m, list) else [c]
-                for match in matches:
-                    data = match._d if hasattr(match, "_d") else None
-                    bound = {user: _from_engine(data[internal] if data is not None else getattr(match, internal)._d)
-                             for user, internal in aliases.items()}
-                    sink._firings.append(Firing(rule, cond, bound))
-            except Exception as exc:  # the engine would swallow it: keep it for evaluate()
-                sink._errors.append(f"rule {rule} condition {cond}: {exc!r}")
-        return act
 
     def evaluate(self, facts: list[dict[str, Any]]) -> list[Firing]:
         """Run every rule over one document's facts and return what fired."""
@@ -193,41 +172,70 @@ class Engine:
         """
         batch = [_to_engine(fact) for fact in facts]
         batch.append({"type": END_MARKER, "ptr": END_MARKER, "id": END_MARKER, "sid": _SID, "_": "_"})
-        return self._call("assert_facts", batch)
+        return self._call(self._native.assert_facts, batch)
 
     def add(self, fact: dict[str, Any]) -> list[Firing]:
         """Assert one more fact into the open session; return the conditions it completed."""
-        return self._call("assert_fact", _to_engine(fact))
+        return self._call(self._native.assert_fact, _to_engine(fact))
 
     def remove(self, fact: dict[str, Any]) -> None:
         """Retract a fact asserted with ``add`` (rules fired by the retraction are ignored)."""
-        self._call("retract_fact", _to_engine(fact))
+        self._call(self._native.retract_fact, _to_engine(fact))
 
     def close(self) -> None:
         """End the session: its working memory and state are deleted."""
         try:
-            self._host.delete_state(self.name, _SID)
+            self._native.delete_state(self._handle, _SID)
         except Exception:  # pragma: no cover - nothing to delete after a failure
             pass
 
-    def _call(self, method: str, payload: Any) -> list[Firing]:
-        self._firings, self._errors = [], []
-        self._host.jointgov_sink = self
+    def _call(self, method: Callable[[int, str], Any], payload: Any) -> list[Firing]:
+        """Give the engine *payload* (facts), then run every action it has ready, as the engine's own host does:
+        start the session's first action, then complete each and start the next, until none is left."""
+        firings: list[Firing] = []
+        errors: list[str] = []
+        native, handle = self._native, self._handle
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                getattr(self._host, method)(self.name, payload)
+            code, state = method(handle, json.dumps(payload, ensure_ascii=False))
+            if code in (_OBSERVED, _NOT_HANDLED):
+                what = "a fact was given twice" if code == _OBSERVED else "no rule handles a fact"
+                raise EngineError(f"{what} (error code {code})")
+            state = 0 if code == _DEFERRED else state
+            started = native.start_action_for_state(handle, state)
+            messages = started[1] if started else None
+            while messages:
+                self._collect(messages, firings, errors)
+                messages = native.complete_and_start_action(handle, state)
+        except EngineError:
+            self.close()
+            raise
         except Exception as exc:
             self.close()
             raise EngineError(f"the rule engine failed: {exc!r}") from exc
-        if self._errors:
+        if errors:
             self.close()
-            raise EngineError("; ".join(self._errors))
-        return self._firings
+            raise EngineError("; ".join(errors))
+        return firings
 
-
-def _ignore(_c: Any) -> None:
-    return None
+    def _collect(self, messages: str, firings: list[Firing], errors: list[str]) -> None:
+        """The firings of one action: ``{"rule name": [match, ...]}``, each match holding the facts under their
+        internal aliases (the catch-all's matches are never decoded)."""
+        name = messages[2:messages.find('"', 2)]  # {"name":[...]}
+        if name == CATCH_ALL:
+            return
+        bare = self._bare.get(name)
+        if bare is not None:
+            firings.append(bare)
+            return
+        decoded = json.loads(messages)
+        for name, matches in decoded.items():
+            rule, cond, aliases = self._actions[name]
+            try:
+                for match in matches if isinstance(matches, list) else [matches]:
+                    firings.append(Firing(rule, cond, {user: _from_engine(match[internal])
+                                                       for user, internal in aliases}))
+            except Exception as exc:  # kept, and raised after the batch with the rule named
+                errors.append(f"rule {rule} condition {cond}: {exc!r}")
 
 
 _REFUSALS = {
@@ -240,13 +248,22 @@ _REFUSALS = {
 """The engine's error codes when creating a ruleset, in words (src/rules/rules.h)."""
 
 
-
 def _to_engine(fact: dict[str, Any]) -> dict[str, Any]:
-    out = {ENGINE_FIELDS.get(k, k): v for k, v in fact.items()}
-    out.update(id=fact.get("uid") or fact["ptr"], sid=_SID, _="_")  # uid: repository facts (ptr and file)
+    out = dict(fact)
+    for name, inside in ENGINE_FIELDS.items():
+        if name in out:
+            out[inside] = out.pop(name)
+    out["id"] = fact.get("uid") or fact["ptr"]  # uid: repository facts (ptr and file)
+    out["sid"] = _SID
+    out["_"] = "_"
     return out
 
 
 def _from_engine(data: dict[str, Any]) -> dict[str, Any]:
-    back = {v: k for k, v in ENGINE_FIELDS.items()}
-    return {back.get(k, k): v for k, v in data.items() if k not in ("id", "sid", "_")}
+    """A fact as the engine gives it back (decoded for this firing alone: changed in place)."""
+    for name in ("id", "sid", "_"):
+        data.pop(name, None)
+    for inside, name in _BACK.items():
+        if inside in data:
+            data[name] = data.pop(inside)
+    return data

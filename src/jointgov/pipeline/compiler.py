@@ -99,6 +99,11 @@ def _literal(value: Any, where: tuple[str | int, ...]) -> Any:
                          f"{value!r}{hint}", where)
 
 
+Join = tuple[int, str, int, str]
+"""An equality between two patterns of a compiled condition: (pattern, its field, an earlier positive pattern, its
+field), patterns counted in ``Compiled.patterns``, fields as facts name them (``id``, not the engine's ``id_``)."""
+
+
 @dataclass
 class Compiled:
     """One durable-rules rule compiled from one condition (or one variant of it)."""
@@ -106,6 +111,10 @@ class Compiled:
     definition: dict[str, Any]
     aliases: dict[str, str] = field(default_factory=dict)
     """User alias -> internal alias, for the positive patterns (those an action receives)."""
+    patterns: tuple[tuple[str, bool], ...] = ()
+    """The fact type of each pattern, and whether it is negated (``none:``), in order (the end marker left out)."""
+    joins: tuple[Join, ...] = ()
+    """The equalities between patterns (``key: $xparty.key``): which facts can meet in one match."""
 
 
 @dataclass(frozen=True)
@@ -400,7 +409,8 @@ def compile_condition(when: list[Any], params: dict[str, Any], scope: dict[str, 
         if any(p.negated for p in variant):
             all_.append({"eod": {"type": END_MARKER}})
             emitter.first = "eod"
-        compiled = Compiled(definition={})
+        compiled = Compiled(definition={}, patterns=tuple((p.kind, p.negated) for p in variant),
+                            joins=_joins(variant))
         for index, pattern in enumerate(variant):
             internal = f"a{index}"
             expr = emitter.pattern(pattern)
@@ -415,3 +425,10 @@ def compile_condition(when: list[Any], params: dict[str, Any], scope: dict[str, 
         out.append(compiled)
     return out
 
+
+
+def _joins(variant: list[Pattern]) -> tuple[Join, ...]:
+    """The equalities between the patterns of a variant (a test ``eq`` whose value is another pattern's field)."""
+    owner = {p.alias: k for k, p in enumerate(variant) if not p.negated}
+    return tuple((k, t.field, owner[t.ref[0]], t.ref[1]) for k, p in enumerate(variant) for t in p.tests
+                 if t.op == "eq" and t.ref is not None and t.ref[0] in owner)

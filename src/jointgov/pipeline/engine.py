@@ -170,17 +170,26 @@ class Engine:
         The session's facts stay in working memory for ``add`` and ``remove``
         until ``close``. One session at a time per process (one fixed sid).
         """
-        batch = [_to_engine(fact) for fact in facts]
-        batch.append({"type": END_MARKER, "ptr": END_MARKER, "id": END_MARKER, "sid": _SID, "_": "_"})
-        return self._call(self._native.assert_facts, batch)
+        return self.open_encoded([encode(fact) for fact in facts])
+
+    def open_encoded(self, facts: list[str]) -> list[Firing]:
+        """``open`` with facts already in the engine's form (``encode``)."""
+        return self._call(self._native.assert_facts, "[" + ",".join([*facts, _END]) + "]")
+
+    def evaluate_encoded(self, facts: list[str]) -> list[Firing]:
+        """``evaluate`` with facts already in the engine's form (``encode``)."""
+        try:
+            return self.open_encoded(facts)
+        finally:
+            self.close()
 
     def add(self, fact: dict[str, Any]) -> list[Firing]:
         """Assert one more fact into the open session; return the conditions it completed."""
-        return self._call(self._native.assert_fact, _to_engine(fact))
+        return self._call(self._native.assert_fact, encode(fact))
 
     def remove(self, fact: dict[str, Any]) -> None:
         """Retract a fact asserted with ``add`` (rules fired by the retraction are ignored)."""
-        self._call(self._native.retract_fact, _to_engine(fact))
+        self._call(self._native.retract_fact, encode(fact))
 
     def close(self) -> None:
         """End the session: its working memory and state are deleted."""
@@ -189,14 +198,14 @@ class Engine:
         except Exception:  # pragma: no cover - nothing to delete after a failure
             pass
 
-    def _call(self, method: Callable[[int, str], Any], payload: Any) -> list[Firing]:
-        """Give the engine *payload* (facts), then run every action it has ready, as the engine's own host does:
-        start the session's first action, then complete each and start the next, until none is left."""
+    def _call(self, method: Callable[[int, str], Any], payload: str) -> list[Firing]:
+        """Give the engine *payload* (facts, as JSON), then run every action it has ready, as the engine's own host
+        does: start the session's first action, then complete each and start the next, until none is left."""
         firings: list[Firing] = []
         errors: list[str] = []
         native, handle = self._native, self._handle
         try:
-            code, state = method(handle, json.dumps(payload, ensure_ascii=False))
+            code, state = method(handle, payload)
             if code in (_OBSERVED, _NOT_HANDLED):
                 what = "a fact was given twice" if code == _OBSERVED else "no rule handles a fact"
                 raise EngineError(f"{what} (error code {code})")
@@ -248,6 +257,12 @@ _REFUSALS = {
 """The engine's error codes when creating a ruleset, in words (src/rules/rules.h)."""
 
 
+def encode(fact: dict[str, Any]) -> str:
+    """A fact in the engine's form: JSON, its own ``id`` as ``id_``, its engine identity (``uid``, else ``ptr``) as
+    ``id``, the session id and the guard field ``_``."""
+    return json.dumps(_to_engine(fact), ensure_ascii=False)
+
+
 def _to_engine(fact: dict[str, Any]) -> dict[str, Any]:
     out = dict(fact)
     for name, inside in ENGINE_FIELDS.items():
@@ -267,3 +282,7 @@ def _from_engine(data: dict[str, Any]) -> dict[str, Any]:
         if inside in data:
             data[name] = data.pop(inside)
     return data
+
+
+_END = encode({"type": END_MARKER, "ptr": END_MARKER})
+"""The end-of-document marker, asserted last (docs/engine.md: ``none()`` and the order facts arrive)."""

@@ -1,9 +1,10 @@
 """Repository-wide checks: rules across agreements and the organisations register (JG9xx).
 
-Rules with ``level: repository`` run once over the facts of every agreement of a check and of
-the register (``jointgov.repository.facts``), on the same engine and rule language as the
-per-agreement rules. Their facts carry the file they come from, and a finding is located in that
-file, at the clause its rule points to.
+Rules with ``level: repository`` run over the facts of every agreement of a check and of the register
+(``jointgov.repository.facts``), on the same engine and rule language as the per-agreement rules, in
+sessions of related agreements (``jointgov.repository.sessions``): the compiled conditions that share a
+plan (patterns and joins) share a ruleset and its sessions. Their facts carry the file they come from,
+and a finding is located in that file, at the clause its rule points to.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from typing import Any
 
 from jointgov.model import Finding
 from jointgov.pipeline.catalogue import Catalogue, Rule, user_last
-from jointgov.pipeline.engine import Engine, EngineLimitError
+from jointgov.pipeline.compiler import Compiled
+from jointgov.pipeline.engine import Engine, EngineLimitError, Firing, encode
 from jointgov.pipeline.firings import at_expression, message, target
-from jointgov.repository.facts import Entry, build
+from jointgov.repository.facts import Entry, Repository
 from jointgov.repository.register import Registry
+from jointgov.repository.sessions import Item, Plan, fields_of, sessions
 
 
 class RepositoryChecker:
@@ -27,7 +30,7 @@ class RepositoryChecker:
 
     def __init__(self, catalogue: Catalogue, rules: list[Rule], params: dict[str, dict[str, Any]] | None = None,
                  severity: dict[str, str] | None = None) -> None:
-        """Compile *rules* (those with ``level: repository``) into their own engine ruleset."""
+        """Compile *rules* (those with ``level: repository``) into engine rulesets, one for each plan."""
         self.catalogue = catalogue
         self.rules = rules
         self.params = params or {}
@@ -35,11 +38,16 @@ class RepositoryChecker:
         ordered = user_last(rules)
         compiled = catalogue.compiled(ordered, params)
         compiled += catalogue.compiled_scopes([r for r in ordered if r.scope], params)
+        plans: dict[Plan, list[tuple[int, int, Compiled]]] = {}
+        for condition in compiled:
+            plans.setdefault((condition[2].patterns, condition[2].joins), []).append(condition)
         name = hashlib.sha256(f"repo:{catalogue.digest}:{[r.id for r in rules]}:{self.params}".encode()).hexdigest()
-        try:
-            self.engine = Engine(f"repository-{name[:16]}", compiled) if compiled else None
-        except EngineLimitError as exc:
-            raise catalogue.refusal(compiled, exc.index, exc.reason) from exc
+        self.engines: list[tuple[Plan, Engine]] = []
+        for n, (plan, conditions) in enumerate(plans.items()):
+            try:
+                self.engines.append((plan, Engine(f"repository-{name[:16]}-{n}", conditions)))
+            except EngineLimitError as exc:
+                raise catalogue.refusal(conditions, exc.index, exc.reason) from exc
 
     def suffixes(self) -> frozenset[str]:
         """The paths the rules' ``at`` add to a fact's clause (``xparty.name``: ``/name``): an entry keeps the
@@ -57,10 +65,11 @@ class RepositoryChecker:
         the ids of the repository rules that apply to it (no scope, or a scope that holds for it)."""
         merged: dict[tuple[str, str, int, int], Finding] = {}
         applicable = {e.path: {r.id for r in self.rules if not r.scope} for e in entries}
-        if self.engine is None or not entries:
+        if not self.engines or not entries:
             return [], {path: frozenset(ids) for path, ids in applicable.items()}
         where = {e.path: e for e in entries}
-        for firing in self.engine.evaluate(build(entries, registry, as_of)):
+        repository = Repository(entries, registry, as_of)
+        for firing in self._firings(repository):
             rule = self.catalogue.rules[firing.rule]
             if firing.condition < 0:  # the rule's scope holds for this agreement
                 applicable[str(firing.facts["agreement"].get("file", ""))].add(rule.id)
@@ -81,6 +90,25 @@ class RepositoryChecker:
             merged[key] = Finding(agreement.path, line, col, rule.id, text, rule.name,
                                   self.severity.get(rule.id, rule.severity), ptr)
         return sorted(merged.values()), {path: frozenset(ids) for path, ids in applicable.items()}
+
+    def _firings(self, repository: Repository) -> list[Firing]:
+        """Every firing of every plan's ruleset, each once (a match found in two sessions is one), in the order
+        of the plans and sessions."""
+        out: list[Firing] = []
+        for plan, engine in self.engines:
+            kinds = {kind for kind, _ in plan[0]}
+            fields = fields_of(plan)
+            items = [Item(encode(fact), fact["type"], {f: fact[f] for f in fields.get(fact["type"], ()) if f in fact})
+                     for fact in repository.facts(kinds)]
+            seen: set[tuple[Any, ...]] = set()
+            for members in sessions(plan, items):
+                for firing in engine.evaluate_encoded([items[n].text for n in members]):
+                    key = (firing.rule, firing.condition,
+                           tuple(sorted((alias, str(f.get("uid") or f.get("ptr"))) for alias, f in firing.facts.items())))
+                    if key not in seen:
+                        seen.add(key)
+                        out.append(firing)
+        return out
 
 
 def registry_findings(registry: Registry, catalogue: Catalogue) -> list[Finding]:

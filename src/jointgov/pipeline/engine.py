@@ -257,10 +257,14 @@ _REFUSALS = {
 """The engine's error codes when creating a ruleset, in words (src/rules/rules.h)."""
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False).encode
+"""One encoder for every fact (``json.dumps`` with an option makes a new one each call)."""
+
+
 def encode(fact: dict[str, Any]) -> str:
     """A fact in the engine's form: JSON, its own ``id`` as ``id_``, its engine identity (``uid``, else ``ptr``) as
     ``id``, the session id and the guard field ``_``."""
-    return json.dumps(_to_engine(fact), ensure_ascii=False)
+    return _JSON(_to_engine(fact))
 
 
 def _to_engine(fact: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import datetime as _dt
 import hashlib
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from jointgov.model import Finding
@@ -64,6 +65,7 @@ class RepositoryChecker:
         """The findings of the repository rules, located in the agreements they concern, and for each agreement
         the ids of the repository rules that apply to it (no scope, or a scope that holds for it)."""
         merged: dict[tuple[str, str, int, int], Finding] = {}
+        said: dict[tuple[str, str, int, int], list[str]] = {}
         applicable = {e.path: {r.id for r in self.rules if not r.scope} for e in entries}
         if not self.engines or not entries:
             return [], {path: frozenset(ids) for path, ids in applicable.items()}
@@ -81,34 +83,48 @@ class RepositoryChecker:
                 continue
             ptr = target(at, firing.facts)
             line, col = agreement.at(ptr)
-            text = message(rule, firing, self.params)
             key = (rule.id, agreement.path, line, col)
-            old = merged.get(key)
-            if old is not None:  # one finding per rule and place, as for the agreement rules
-                parts = sorted({*old.message.split("; "), text})
-                text = "; ".join(parts)
-            merged[key] = Finding(agreement.path, line, col, rule.id, text, rule.name,
-                                  self.severity.get(rule.id, rule.severity), ptr)
-        return sorted(merged.values()), {path: frozenset(ids) for path, ids in applicable.items()}
+            said.setdefault(key, []).append(message(rule, firing, self.params))
+            if key not in merged:
+                merged[key] = Finding(agreement.path, line, col, rule.id, "", rule.name,
+                                      self.severity.get(rule.id, rule.severity), ptr)
+        found = [replace(finding, message=_joined(said[key])) for key, finding in merged.items()]
+        return sorted(found), {path: frozenset(ids) for path, ids in applicable.items()}
 
     def _firings(self, repository: Repository) -> list[Firing]:
         """Every firing of every plan's ruleset, each once (a match found in two sessions is one), in the order
         of the plans and sessions."""
         out: list[Firing] = []
-        for plan, engine in self.engines:
-            kinds = {kind for kind, _ in plan[0]}
-            fields = fields_of(plan)
-            items = [Item(encode(fact), fact["type"], {f: fact[f] for f in fields.get(fact["type"], ()) if f in fact})
-                     for fact in repository.facts(kinds)]
+        fields: dict[str, set[str]] = {}
+        for plan, _ in self.engines:
+            for kind, names in fields_of(plan).items():
+                fields.setdefault(kind, set()).update(names)
+        wanted = [{kind for kind, _ in plan[0]} for plan, _ in self.engines]
+        by_type: dict[str, list[Item]] = {kind: [] for kinds in wanted for kind in kinds}
+        for fact in repository.facts(by_type):  # each fact made and encoded once
+            kind = fact["type"]
+            by_type[kind].append(Item(encode(fact), kind, {f: fact[f] for f in fields.get(kind, ()) if f in fact}))
+        for n, (plan, engine) in enumerate(self.engines):
+            items = [item for kind in sorted(wanted[n]) for item in by_type[kind]]
+            for kind in wanted[n] - set().union(*wanted[n + 1:]):
+                del by_type[kind]  # no later plan needs them
             seen: set[tuple[Any, ...]] = set()
             for members in sessions(plan, items):
                 for firing in engine.evaluate_encoded([items[n].text for n in members]):
                     key = (firing.rule, firing.condition,
-                           tuple(sorted((alias, str(f.get("uid") or f.get("ptr"))) for alias, f in firing.facts.items())))
+                           *(fact.get("uid") or fact.get("ptr") for fact in firing.facts.values()))
                     if key not in seen:
                         seen.add(key)
                         out.append(firing)
         return out
+
+
+def _joined(messages: list[str]) -> str:
+    """One finding per rule and place, as for the agreement rules: the messages of its firings, each part said
+    once, sorted (a message alone as it is)."""
+    if len(set(messages)) == 1:
+        return messages[0]
+    return "; ".join(sorted({part for text in messages for part in text.split("; ")}))
 
 
 def registry_findings(registry: Registry, catalogue: Catalogue) -> list[Finding]:

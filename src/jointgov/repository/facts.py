@@ -213,9 +213,10 @@ class Repository:
         named = [_key(g) for g in agreement.client_groups]
         groups: list[tuple[str, bool, str | None]] = [(g, False, None) for g in named] or [
             ("*", False, "every client group: this agreement names none"),
-            *((g, True, f"{g}: this agreement names no client group, so it covers every one") for g in self.every_group)]
+            *((g, True, f"{g}: this agreement names no client group, so it covers every one")
+              for g in self.every_group)]
         by_id = {p["id"]: p for p in parties}
-        keys: list[str | None] = sorted({str(p["key"]) for p in parties}) or [None]
+        keys: list[str | None] = [*sorted({str(p["key"]) for p in parties})] or [None]
         for lead in agreement.leads:
             provider = by_id.get(lead.provider if lead.provider is not None else "", {})
             fact = {"file": agreement.path, "type": "xlead", "ptr": lead.ptr, "service": lead.service,

@@ -45,10 +45,15 @@ class Registry:
     problems: list[Problem] = field(default_factory=list)
     sha256: str = ""
     """The digest of the bytes read (empty when the file could not be read)."""
+    names: dict[str, Organisation] = field(default_factory=dict, repr=False, compare=False)
+    """The organisations by name (the first of each name), made when first needed."""
 
     def by_name(self, name: str) -> Organisation | None:
         """The organisation with exactly this name (the first, if the register repeats one)."""
-        return next((o for o in self.organisations.values() if o.name == name), None)
+        if not self.names and self.organisations:
+            for org in self.organisations.values():
+                self.names.setdefault(org.name, org)
+        return self.names.get(name)
 
 
 def schema() -> dict[str, Any]:

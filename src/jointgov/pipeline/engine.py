@@ -272,7 +272,7 @@ def _to_engine(fact: dict[str, Any]) -> dict[str, Any]:
     for name, inside in ENGINE_FIELDS.items():
         if name in out:
             out[inside] = out.pop(name)
-    out["id"] = fact.get("uid") or fact["ptr"]  # uid: repository facts (ptr and file)
+    out["id"] = fact.get("uid") or fact["ptr"]  # uid: repository facts (the agreement and the clause)
     out["sid"] = _SID
     out["_"] = "_"
     return out

@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from jointgov.model import Finding
@@ -65,7 +66,7 @@ class RepositoryChecker:
         """The findings of the repository rules, located in the agreements they concern, and for each agreement
         the ids of the repository rules that apply to it (no scope, or a scope that holds for it)."""
         merged: dict[tuple[str, str, int, int], Finding] = {}
-        said: dict[tuple[str, str, int, int], list[str]] = {}
+        said: dict[tuple[str, str, int, int], set[str]] = {}
         applicable = {e.path: {r.id for r in self.rules if not r.scope} for e in entries}
         if not self.engines or not entries:
             return [], {path: frozenset(ids) for path, ids in applicable.items()}
@@ -84,46 +85,65 @@ class RepositoryChecker:
             ptr = target(at, firing.facts)
             line, col = agreement.at(ptr)
             key = (rule.id, agreement.path, line, col)
-            said.setdefault(key, []).append(message(rule, firing, self.params))
+            said.setdefault(key, set()).add(message(rule, firing, self.params))
             if key not in merged:
                 merged[key] = Finding(agreement.path, line, col, rule.id, "", rule.name,
                                       self.severity.get(rule.id, rule.severity), ptr)
         found = [replace(finding, message=_joined(said[key])) for key, finding in merged.items()]
         return sorted(found), {path: frozenset(ids) for path, ids in applicable.items()}
 
-    def _firings(self, repository: Repository) -> list[Firing]:
-        """Every firing of every plan's ruleset, each once (a match found in two sessions is one), in the order
-        of the plans and sessions."""
-        out: list[Firing] = []
+    def _firings(self, repository: Repository) -> Iterator[Firing]:
+        """Every firing of every plan's ruleset, each once (a match found in two sessions is one), plan by plan
+        (those on the same types of facts one after the other: each type's facts are made and encoded when a plan
+        first needs them, and let go after the last that does)."""
         fields: dict[str, set[str]] = {}
         for plan, _ in self.engines:
             for kind, names in fields_of(plan).items():
                 fields.setdefault(kind, set()).update(names)
-        wanted = [{kind for kind, _ in plan[0]} for plan, _ in self.engines]
-        by_type: dict[str, list[Item]] = {kind: [] for kinds in wanted for kind in kinds}
-        for fact in repository.facts(by_type):  # each fact made and encoded once
-            kind = fact["type"]
-            by_type[kind].append(Item(encode(fact), kind, {f: fact[f] for f in fields.get(kind, ()) if f in fact}))
-        for n, (plan, engine) in enumerate(self.engines):
-            items = [item for kind in sorted(wanted[n]) for item in by_type[kind]]
+        engines = _by_shared_types(self.engines)
+        wanted = [{kind for kind, _ in plan[0]} for plan, _ in engines]
+        made: dict[str, list[Item]] = {}
+        for n, (plan, engine) in enumerate(engines):
+            for kind in sorted(wanted[n] - made.keys()):
+                names = fields.get(kind, set())
+                made[kind] = [Item(encode(fact), kind, {f: fact[f] for f in names if f in fact})
+                              for fact in repository.facts({kind})]
+            items = [item for kind in sorted(wanted[n]) for item in made[kind]]
             for kind in wanted[n] - set().union(*wanted[n + 1:]):
-                del by_type[kind]  # no later plan needs them
+                del made[kind]  # no later plan needs them
             seen: set[tuple[Any, ...]] = set()
             for members in sessions(plan, items):
-                for firing in engine.evaluate_encoded([items[n].text for n in members]):
-                    key = (firing.rule, firing.condition,
-                           *(fact.get("uid") or fact.get("ptr") for fact in firing.facts.values()))
+                for firing in engine.evaluate_encoded([items[k].text for k in members]):
+                    key = (firing.rule, firing.condition, *(fact.get("uid") or fact.get("ptr")
+                                                            for fact in firing.facts.values()))
                     if key not in seen:
                         seen.add(key)
-                        out.append(firing)
-        return out
+                        yield firing
 
 
-def _joined(messages: list[str]) -> str:
+def _by_shared_types(engines: list[tuple[Plan, Engine]]) -> list[tuple[Plan, Engine]]:
+    """The plans in an order that holds few types of facts at once: next, the plan that needs the most of the
+    types made for earlier plans and still needed by later ones, then the fewest new ones (the first of equals)."""
+    left, out = list(engines), list[tuple[Plan, Engine]]()
+    while left:
+        needed = {kind for plan, _ in left for kind, _ in plan[0]}
+        held = {kind for plan, _ in out for kind, _ in plan[0]} & needed
+        best = max(left, key=partial(_score, held=held))
+        left.remove(best)
+        out.append(best)
+    return out
+
+
+def _score(pair: tuple[Plan, Engine], held: set[str]) -> tuple[int, int]:
+    kinds = {kind for kind, _ in pair[0][0]}
+    return len(kinds & held), -len(kinds - held)
+
+
+def _joined(messages: set[str]) -> str:
     """One finding per rule and place, as for the agreement rules: the messages of its firings, each part said
     once, sorted (a message alone as it is)."""
-    if len(set(messages)) == 1:
-        return messages[0]
+    if len(messages) == 1:
+        return next(iter(messages))
     return "; ".join(sorted({part for text in messages for part in text.split("; ")}))
 
 

@@ -169,34 +169,35 @@ class Repository:
         """The facts of the repository of the given types (all by default), agreement by agreement."""
         wanted = frozenset(kinds)
         yield from (fact for fact in self.shared() if fact["type"] in wanted)
-        for agreement in self.entries:
-            yield from self.facts_of(agreement, wanted)
+        for n, agreement in enumerate(self.entries):
+            yield from self.facts_of(agreement, wanted, n)
 
-    def facts_of(self, agreement: Entry, kinds: frozenset[str] = KINDS) -> list[Fact]:
-        """The facts of one agreement of the given types: ``agreement``, ``xparty``, ``xsuccession``, ``xpost``,
+    def facts_of(self, agreement: Entry, kinds: frozenset[str] = KINDS, number: int = 0) -> list[Fact]:
+        """The facts of one agreement (the *number*-th of the run: each fact's ``uid``, its identity in the engine,
+        is the number and its clause) of the given types: ``agreement``, ``xparty``, ``xsuccession``, ``xpost``,
         ``xlead``."""
         reg = self.registry
         tag = {"file": agreement.path}
         out = []
         if "agreement" in kinds:
-            out.append(put(dict(tag, type="agreement", ptr="", uid=f"{agreement.path}#"), id=agreement.id,
+            out.append(put(dict(tag, type="agreement", ptr="", uid=f"{number}#"), id=agreement.id,
                            status=agreement.status, in_force=agreement.in_force, has_registry=reg is not None,
                            agreements_in_run=len(self.entries), held_posts_count=len(agreement.posts),
                            lead_providers_count=len(agreement.leads)))
-        parties = self._parties(agreement) if kinds & {"xparty", "xsuccession", "xlead"} else []
+        parties = self._parties(agreement, number) if kinds & {"xparty", "xsuccession", "xlead"} else []
         if "xparty" in kinds:
             out.extend(parties)
         if "xsuccession" in kinds:
-            out.extend(self._successions(agreement, parties))
+            out.extend(self._successions(agreement, parties, number))
         if "xlead" in kinds:
-            out.extend(self._leads(agreement, parties))
+            out.extend(self._leads(agreement, parties, number))
         if "xpost" not in kinds:
             return out
         for post in agreement.posts:
             if agreement.in_force and post.share_total is not None:
                 items = self.loads[_key(post.holder)]
                 total = sum(share for _, _, share in items)
-                out.append(dict(tag, type="xpost", ptr=post.ptr, uid=f"{agreement.path}#{post.ptr}", id=post.id,
+                out.append(dict(tag, type="xpost", ptr=post.ptr, uid=f"{number}#{post.ptr}", id=post.id,
                                 title=post.title, holder=post.holder, share=post.share_total,
                                 in_force=agreement.in_force,
                                 holder_total=int(total) if float(total).is_integer() else total,
@@ -204,7 +205,7 @@ class Repository:
                                 holder_post_count=len(items)))
         return out
 
-    def _leads(self, agreement: Entry, parties: list[Fact]) -> Iterator[Fact]:
+    def _leads(self, agreement: Entry, parties: list[Fact], number: int) -> Iterator[Fact]:
         """One ``xlead`` for each lead provider, client group it covers and party of the agreement (by the party's
         key, ``party_key``): two agreements that share a party meet on it in one join, without the parties' facts.
 
@@ -225,15 +226,15 @@ class Repository:
             n = 0
             for group, expanded, said in groups:
                 for key in keys:
-                    yield put(dict(fact, uid=f"{agreement.path}#{lead.ptr}#{n}", client_group=group, expanded=expanded),
+                    yield put(dict(fact, uid=f"{number}#{lead.ptr}#{n}", client_group=group, expanded=expanded),
                               client_group_as=said, party_key=key)
                     n += 1
 
-    def _parties(self, agreement: Entry) -> list[Fact]:
+    def _parties(self, agreement: Entry, number: int) -> list[Fact]:
         reg, out = self.registry, []
         for party in agreement.parties:
             fact: Fact = {"type": "xparty", "file": agreement.path, "ptr": party.ptr,
-                          "uid": f"{agreement.path}#{party.ptr}", "id": party.id, "name": party.name,
+                          "uid": f"{number}#{party.ptr}", "id": party.id, "name": party.name,
                           "kind": party.kind, "name_key": _key(party.name if party.name is not None else ""),
                           "key": f"id:{party.id}"}
             if party.reaffirmed_on is not None:
@@ -253,7 +254,7 @@ class Repository:
             out.append(put(fact))
         return out
 
-    def _successions(self, agreement: Entry, parties: list[Fact]) -> list[Fact]:
+    def _successions(self, agreement: Entry, parties: list[Fact], number: int) -> list[Fact]:
         reg = self.registry
         if reg is None:
             return []
@@ -269,7 +270,7 @@ class Repository:
                 # file does not know.
                 bound = heir.get("id") is not None and (party["id"], heir["id"]) in agreement.successions
                 out.append(put({"type": "xsuccession", "file": agreement.path,
-                                "ptr": party["ptr"], "uid": f"{agreement.path}#{party['ptr']}#{successor}",
+                                "ptr": party["ptr"], "uid": f"{number}#{party['ptr']}#{successor}",
                                 "predecessor": party["id"], "successor_org": successor,
                                 "successor_party": heir.get("id"), "reaffirmed": reaffirmed, "named": bound,
                                 "answered": reaffirmed or bound}))

@@ -49,7 +49,7 @@ SINGLE_BUDGET = 256
 _NIL = object()
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """One fact of a plan: its engine form (JSON text) and the values of the fields the plan joins on."""
 

@@ -51,7 +51,7 @@ def test_an_unbounded_scenario_fails_the_run_and_the_badge(unbounded: Path) -> N
     assert out.splitlines()[0] == (
         f"{unbounded}:115:1: warning: JG953 scenario-unbounded: stress scenario reorganisation (A party is "
         "abolished and its successor does not share its view) is unbounded: the successors section sets no time limit "
-        "(reaffirm_within_days): this step may never end")
+        "for a successor to reaffirm the agreement: this step may never end")
     code, html = check(str(unbounded), "--simulate", "--format", "html")
     assert (code, badge(html)) == (1, "Does not pass: 1 warning")
     code, junit = check(str(unbounded), "--simulate", "--format", "junit")

@@ -36,8 +36,8 @@ from tests.goldens import REMEDIATED, barking_pair, expected, unilateral
 AS_OF = ("--as-of", "2026-11-23")
 JG104 = ("JG104 no-unilateral-removal: joint post 'Director of Social Services and Place Director, Barking and "
          "Dagenham': the holder can be removed without NHS North East London Integrated Care Board (nel-icb), which is "
-         "not in removal.decided_by, and "
-         "removal.requires has neither joint-review nor dispute-route")
+         "not among the parties that decide removal, and removal needs neither a joint review nor the dispute "
+         "route first")
 DECIDED_BY = ("weakens: ce-dss: removal decided_by [lbbd, nel-icb] → [lbbd]: one party (London Borough of Barking and "
               "Dagenham) can now withdraw the "
               "post holder alone")
@@ -691,9 +691,10 @@ def test_git_changed_new_and_removed_agreements(repo: Path) -> None:
         "protocols/barnsley.yaml:45:15: introduced: error JG307 agreement-expired: the agreement is marked in-force "
         "but expired on 2006-03-31 (checked as of 2026-11-23)",
         "protocols/barnsley.yaml:91:16: introduced: warning JG609 review-overdue: protocol 'Joint communication and "
-        "crisis protocol' was due for review on 2004-03-31, before 2026-11-23: hold the review and set a new review_on",
-        "protocols/barnsley.yaml:304:13: introduced: warning JG609 review-overdue: the evaluation "
-        "(review.evaluation.due_on) was due on 2004-03-31, before 2026-11-23: record it and set the next due_on",
+        "crisis protocol' was due for review on 2004-03-31, before 2026-11-23: hold the review and set the date of "
+        "the next one",
+        "protocols/barnsley.yaml:304:13: introduced: warning JG609 review-overdue: the planned evaluation was due "
+        "on 2004-03-31, before 2026-11-23: record it and set the date the next one is due",
         f"protocols/bd.yaml:159:7: introduced: error {JG104}",
         "3 agreements compared: 3 weakenings, 0 strengthenings, 1 other change; 4 findings introduced, 0 resolved",
     ]

@@ -113,7 +113,7 @@ def test_markdown_opens_with_the_verdict_and_summary_and_ends_with_provenance(pr
     assert headings[:2] == ["Joint posts", "Disputes"]
     # no JSON pointer for a board; the rationale, the evidence and what to do, as the HTML has them
     assert ("- At protocols/barking-dagenham-2001.yaml:118:5: Joint post "
-            "'Chief Executive of the PCT and Director of Social Services' has no protocol") in barking
+            "'Chief Executive of the PCT and Director of Social Services' names no protocol") in barking
     assert "/joint\\_posts" not in protocols_md and "(/" not in protocols_md
     jg101 = barking.split("**JG101 protocol-before-appointment**")[1].split("\n**JG102")[0]
     assert jg101.index("Why it matters: In 2001 Barking and Dagenham combined") < jg101.index("Evidence:") < \

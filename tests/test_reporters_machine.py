@@ -279,7 +279,8 @@ def test_github_escapes_messages_and_properties(tmp_path: Path) -> None:
     with contextlib.chdir(tmp_path):  # one rule: its finding is among the ten errors GitHub shows
         run(["a,b:c.yaml"], out=out, fmt="github", as_of=AS_OF, fail_on="never", select=["JG101"])
     assert ("::error file=a%2Cb%3Ac.yaml,line=118,col=5,title=JG101 protocol-before-appointment::"
-            "joint post 'Chief: 100%25 PCT,%0Asocial' has no protocol (appointed_on 2001-04-01)") \
+            "joint post 'Chief: 100%25 PCT,%0Asocial' names no protocol governing the post (the holder was appointed "
+            "on 2001-04-01)") \
         in out.getvalue().splitlines()
     assert escape_property("a%b\r\nc:d,e") == "a%25b%0D%0Ac%3Ad%2Ce"
     assert escape_data("a%b\r\nc:d,e") == "a%25b%0D%0Ac:d,e"

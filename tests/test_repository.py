@@ -65,7 +65,7 @@ def test_messages_say_how_a_party_was_matched() -> None:
     first = findings[0]["message"]
     assert first == ("party 'nel-sha' (North East London Strategic Health Authority) was abolished on 2006-06-30 "
                      "according to the register, and this agreement neither names a successor the register gives "
-                     "(superseded_by) nor has one reaffirmed it (matched to the register by its exact name: add "
+                     "nor has one reaffirmed it (matched to the register by its exact name: add "
                      "org: nel-sha)")
     merged = next(f["message"] for f in findings if f["rule_id"] == "JG903")
     assert merged.count("; ") == 2  # one finding per place: the three other agreements in one message

@@ -90,7 +90,8 @@ joint_posts:
         time_share: 50
 """
     messages = [f.message for f in checker.check_bytes(text.encode(), "t.yaml").findings if f.rule_id == "JG108"]
-    said = "the role held for Example ICB, as successor to Example PCT has no reports_to"
+    said = ("nothing says which governance body the holder answers to in the role held for Example ICB, as successor "
+            "to Example PCT")
     assert any(said in m for m in messages), messages
 
 

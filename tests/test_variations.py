@@ -92,9 +92,9 @@ def test_a_clause_covers_what_is_inside_it(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("case", "record", "why"), [
     ("one party's body", variation(body="icb-board"),
-     "a variation is recorded, but it is not agreed (the variation of exit.notice_days was agreed by NHS North East "
-     "London Integrated Care Board (icb-board), "
-     "which is not a joint body (one with members from every party)), so it covers no change"),
+     "a variation is recorded, but it is not agreed (the variation of exit.notice_days: the body that agreed it, "
+     "NHS North East London Integrated Care Board (icb-board), "
+     "is not a joint body (one with members from every party)), so it covers no change"),
     ("dated after the check", variation(agreed_on="2027-01-01"),
      "a variation is recorded, but it is not agreed (the variation of exit.notice_days is dated 2027-01-01, after "
      "2026-11-23: it is not agreed yet), so it covers no change"),
@@ -144,6 +144,7 @@ def test_a_variation_that_is_not_agreed_is_a_finding_of_check(tmp_path: Path) ->
     line = len(TEXT.splitlines()) + 6
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        f"{path}:{line}:16: error: JG804 variation-unagreed: the variation of exit.notice_days was agreed by NHS North "
-        "East London Integrated Care Board (icb-board), which is not a joint body (one with members from every party)",
+        f"{path}:{line}:16: error: JG804 variation-unagreed: the variation of exit.notice_days: the body that agreed "
+        "it, NHS North East London Integrated Care Board (icb-board), is not a joint body (one with members from "
+        "every party)",
         "1 error in 1 file"]

@@ -31,7 +31,7 @@ NHS_KINDS = frozenset({
     "nhs-foundation-trust", "clinical-commissioning-group", "integrated-care-board", "health-board",
 })
 POOLING_BASES = frozenset({"nhs-act-2006-s75", "nhs-wales-act-2006-s33", "health-act-1999-s31"})
-EVALUATION = {"by": "who evaluates (by)", "method": "how (method)", "due_on": "when it is due (due_on)"}
+EVALUATION = {"by": "who evaluates", "method": "how it is done", "due_on": "when it is due"}
 """What a planned evaluation says (JG605), in the words a finding uses for each that is missing."""
 REQUIRED_CLAUSES = ("information_sharing", "confidentiality", "complaints", "liabilities", "audit", "change_in_law")
 

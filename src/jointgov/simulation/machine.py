@@ -226,8 +226,8 @@ class _Machine:
                 self.elapsed += value
             else:
                 ptr = target(t.days, bound)
-                self._cause("unbounded", ptr, f"{_noun(alias, bound)} sets no time limit ({name}): this step may "
-                            "never end")
+                self._cause("unbounded", ptr, f"{_noun(alias, bound)} sets no time limit{_LIMIT_FOR.get(t.days, '')}: "
+                            "this step may never end")
         if self.state.get("route") and bound.get("step", {}).get("route") == self.state["route"]:
             self.walked.add(str(self.state["route"]))  # a step of the current route was taken
         says = render(t.says, bound, {}, self.names)
@@ -292,6 +292,14 @@ class _Machine:
         label = ", ".join(f"{k} {_quoted(k, self.names.get(v, v))}" for k, v in subject.items()) or "the agreement"
         event = _event(self.scenario.event, self.subject)
         return Run(subject, label, event, verdict, self.elapsed, tuple(self.steps), tuple(causes))
+
+
+_LIMIT_FOR = {
+    "trigger.within_days": " for the response",
+    "successors.reaffirm_within_days": " for a successor to reaffirm the agreement",
+    "exit.notice_days": " on the notice a party must give",
+}
+"""What a time limit a scenario step reads is for, in words (a route's step needs none: the step is the thing)."""
 
 
 def _noun(alias: str, bound: dict[str, dict[str, Any]]) -> str:

@@ -33,15 +33,15 @@ AS_OF = _dt.date(2026, 11, 23)
 
 
 def test_the_test_repository_gives_the_findings_it_gave_before_sessions(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every repository finding, message and all, as jointgov gave them when the rules ran in one session (85c16b1)."""
+    """Every repository finding, message and all, as jointgov gave them when the rules ran in one session (b73db0e)."""
     monkeypatch.chdir(ROOT)
     out = io.StringIO()
     run(["tests/data/repository"], fmt="json", as_of="2026-11-23", out=out, fail_on="never")
     got = [(f["rule_id"], Path(f["path"]).name, f["line"], f["column"], f["message"])
            for f in json.loads(out.getvalue())["findings"] if f["rule_id"].startswith("JG9")]
     abolished = ("party 'nel-sha' (North East London Strategic Health Authority) was abolished on 2006-06-30 according "
-                 "to the register, and this agreement neither names a successor the register gives (superseded_by) nor "
-                 "has one reaffirmed it (matched to the register by its exact name: add org: nel-sha)")
+                 "to the register, and this agreement neither names a successor the register gives nor has one "
+                 "reaffirmed it (matched to the register by its exact name: add org: nel-sha)")
     ross = ("Julia Ross holds joint posts in force with time shares adding up to 200: tests/data/repository/"
             "barking-dagenham-2001.yaml: ce-dss (100), tests/data/repository/intermediate-care-bd.yaml: ic-director "
             "(100)")
@@ -51,7 +51,7 @@ def test_the_test_repository_gives_the_findings_it_gave_before_sessions(monkeypa
         ("JG904", "barking-dagenham-2001.yaml", 95, 13, ross),
         ("JG901", "barking-dagenham-remediated.yaml", 67, 5, abolished),
         ("JG902", "carers.yaml", 11, 5, "party 'hva' (Havering Voluntary Action) matches no organisation in the "
-         "register, by org or by exact name"),
+         "register, neither by the register entry it names nor by its exact name"),
         ("JG904", "intermediate-care-bd.yaml", 18, 13, ross),
         ("JG905", "intermediate-care-bd.yaml", 23, 5, "lead provider for 'Intermediate care' (older people) is bd-pct "
          "here and lbh in tests/data/repository/intermediate-care-east.yaml"),

@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import zlib
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ import jointgov
 from jointgov import cache
 from jointgov.commands import check
 from jointgov.commands.check import PARALLEL_FROM, run
+from jointgov.model import ConfigError
 from jointgov.repository.checker import RepositoryChecker
 from tests.conftest import BASE, PROTOCOLS, ROOT
 
@@ -194,14 +196,14 @@ def test_a_hit_gives_byte_identical_output(corpus: Path, fmt: str) -> None:
 
 
 def _rows(directory: Path) -> list[tuple[bytes, int]]:
-    with sqlite3.connect(directory / "results" / cache.DB_NAME) as db:
+    with closing(sqlite3.connect(directory / "results" / cache.DB_NAME)) as db:
         return [(bytes(k), s) for k, s in db.execute("SELECT key, size FROM results").fetchall()]
 
 
 def test_a_damaged_entry_is_a_miss(cache_dir: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     fresh = _run([PROTOCOLS], cache=False)
     _run([PROTOCOLS])
-    with sqlite3.connect(cache_dir / "results" / cache.DB_NAME) as db:
+    with closing(sqlite3.connect(cache_dir / "results" / cache.DB_NAME)) as db, db:
         db.execute("UPDATE results SET value = substr(value, 1, length(value) / 2)")
     assert _run([PROTOCOLS]) == fresh  # every entry truncated: checked again, and stored again
     assert _from_cache([PROTOCOLS]) == fresh
@@ -211,7 +213,7 @@ def test_a_damaged_entry_is_a_miss(cache_dir: Path, capsys: pytest.CaptureFixtur
         def __reduce__(self) -> tuple[object, tuple[str]]:
             return os.system, (f"touch {marker}",)
 
-    with sqlite3.connect(cache_dir / "results" / cache.DB_NAME) as db:
+    with closing(sqlite3.connect(cache_dir / "results" / cache.DB_NAME)) as db, db:
         db.execute("UPDATE results SET value = ?", [zlib.compress(pickle.dumps(Hostile()))])
     assert _run([PROTOCOLS]) == fresh
     assert not marker.exists()
@@ -240,11 +242,17 @@ def test_a_cache_that_cannot_be_written_is_no_cache(tmp_path: Path, monkeypatch:
 
 
 def test_no_cache_neither_reads_nor_writes(cache_dir: Path, capsys: pytest.CaptureFixture[str],
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+                                           monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     _run([PROTOCOLS], cache=False)
     assert not (cache_dir / "results").exists()
     _run([PROTOCOLS])
     assert len(_misses([PROTOCOLS], capsys, cache=False)) == 7
+    config = tmp_path / "jointgov.toml"
+    config.write_text("cache = false\n")
+    assert len(_misses([PROTOCOLS], capsys, config_path=str(config))) == 7
+    config.write_text('cache = "no"\n')
+    with pytest.raises(ConfigError, match="'cache' must be true or false"):
+        _run([PROTOCOLS], config_path=str(config))
     monkeypatch.setenv("JOINTGOV_NO_CACHE", "1")
     assert len(_misses([PROTOCOLS], capsys)) == 7
 
@@ -256,7 +264,7 @@ def test_the_cache_stays_within_its_bound(cache_dir: Path, monkeypatch: pytest.M
     assert len(sizes) == 8  # seven files and the repository pass
     bound = sum(sizes) // 2
     old = {key for key, _ in _rows(cache_dir)}
-    with sqlite3.connect(cache_dir / "results" / cache.DB_NAME) as db:
+    with closing(sqlite3.connect(cache_dir / "results" / cache.DB_NAME)) as db, db:
         db.execute("UPDATE results SET used = used - 100")  # used a while ago
     monkeypatch.setenv("JOINTGOV_CACHE_MAX_BYTES", str(bound))
     _run([PROTOCOLS], as_of="2030-01-01")  # eight new results: the least recently used go

@@ -34,6 +34,7 @@ import os
 import pickle
 import sys
 import time
+import weakref
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -194,6 +195,7 @@ class ResultsCache:
         self.bound = bound
         self.hits = 0
         self.stored = 0
+        weakref.finalize(self, connection.close)  # closed also when a run ends with an error
 
     @classmethod
     def open(cls, directory: Path | None = None) -> ResultsCache | None:
@@ -223,7 +225,7 @@ class ResultsCache:
         try:
             connection.execute("PRAGMA auto_vacuum = INCREMENTAL")  # before the table: the file shrinks when pruned
             connection.execute("CREATE TABLE IF NOT EXISTS results (key BLOB PRIMARY KEY, value BLOB NOT NULL, "
-                               "size INTEGER NOT NULL, used INTEGER NOT NULL) WITHOUT ROWID")
+                               "size INTEGER NOT NULL, used INTEGER NOT NULL)")
         except sqlite3.Error:
             connection.close()
             _discard_if_corrupt(base / DB_NAME)
@@ -429,6 +431,10 @@ class RunCache:
             return None
         value = self.db.get_many([key]).get(key)
         return value if _repository_value(value) else None
+
+    def close(self) -> None:
+        """Close the database (the run is done with it)."""
+        self.db.close()
 
     def store_repository(self, registry: str | None, outcome: tuple[Any, list[Any], dict[str, frozenset[str]]]
                          ) -> None:

@@ -183,7 +183,7 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
                       for p, glob, was_named in left_out]
     entries: list[Entry] = []
     lost: list[Lost] = []
-    cached = RunCache.open(file_pass, catalogue.digest, files) if cache else None
+    cached = RunCache.open(file_pass, catalogue.digest, files) if cache and config.cache else None
     hits = cached.hits if cached is not None else {}
     results = _results([f for f in files if f not in hits], file_pass, run_settings.jobs)
     try:
@@ -206,6 +206,8 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
         cached.store()
     if across:
         lost += _repository_pass(report, catalogue, registry, repository, entries, options, cached)
+    if cached is not None:
+        cached.close()
     report.findings.sort()
     report.waived.sort(key=lambda w: w.finding)
     report.skipped.sort(key=lambda s: s.path)

@@ -195,6 +195,14 @@ def test_a_hit_gives_byte_identical_output(corpus: Path, fmt: str) -> None:
     assert _from_cache([corpus], fmt=fmt) == fresh
 
 
+def test_a_hit_with_the_scenarios_gives_byte_identical_output() -> None:
+    fresh = _run([PROTOCOLS], simulate=True, cache=False)
+    assert json.loads(fresh[1])["simulations"]  # the scenarios' results are in the report, and in the cache
+    assert _run([PROTOCOLS], simulate=True) == fresh
+    assert _from_cache([PROTOCOLS], simulate=True) == fresh
+    assert _from_cache([PROTOCOLS], fmt="text", simulate=True) == _run([PROTOCOLS], "text", simulate=True, cache=False)
+
+
 def _rows(directory: Path) -> list[tuple[bytes, int]]:
     with closing(sqlite3.connect(directory / "results" / cache.DB_NAME)) as db:
         return [(bytes(k), s) for k, s in db.execute("SELECT key, size FROM results").fetchall()]

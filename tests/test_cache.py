@@ -98,6 +98,10 @@ def test_a_hit_is_taken_from_the_cache_and_gives_the_same_findings(tmp_path: Pat
         ("JG603", "warning"), ("JG604", "error"), ("JG605", "warning"), ("JG606", "warning"), ("JG607", "warning")]])
     code, text = _from_cache([agreement])
     assert (code, _located(text)) == first
+    # what only shapes the output is not part of the key
+    assert _from_cache([agreement], fail_on="never") == (0, text)
+    coloured = _run([agreement], "text", colour=True, cache=False)
+    assert _from_cache([agreement], fmt="text", colour=True) == coloured
 
 
 def test_a_changed_byte_of_the_same_size_and_time_is_checked_again(tmp_path: Path) -> None:

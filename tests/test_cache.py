@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 import jointgov
-from jointgov import cache
+from jointgov.cache import keys, store
 from jointgov.commands import check
 from jointgov.commands.check import PARALLEL_FROM, run
 from jointgov.model import ConfigError
@@ -187,7 +187,7 @@ def test_a_changed_version_or_code_is_a_new_result(tmp_path: Path, monkeypatch: 
         patch.setattr(jointgov, "__version__", "99.0.0")
         assert _misses([agreement], capsys) == ["a.yaml"]
     assert _misses([agreement], capsys) == []
-    monkeypatch.setattr(cache, "code_fingerprint", lambda: "another build")
+    monkeypatch.setattr(keys, "code_fingerprint", lambda: "another build")
     assert _misses([agreement], capsys) == ["a.yaml"]
 
 
@@ -208,14 +208,14 @@ def test_a_hit_with_the_scenarios_gives_byte_identical_output() -> None:
 
 
 def _rows(directory: Path) -> list[tuple[bytes, int]]:
-    with closing(sqlite3.connect(directory / "results" / cache.DB_NAME)) as db:
+    with closing(sqlite3.connect(directory / "results" / store.DB_NAME)) as db:
         return [(bytes(k), s) for k, s in db.execute("SELECT key, size FROM results").fetchall()]
 
 
 def test_a_damaged_entry_is_a_miss(cache_dir: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     fresh = _run([PROTOCOLS], cache=False)
     _run([PROTOCOLS])
-    with closing(sqlite3.connect(cache_dir / "results" / cache.DB_NAME)) as db, db:
+    with closing(sqlite3.connect(cache_dir / "results" / store.DB_NAME)) as db, db:
         db.execute("UPDATE results SET value = substr(value, 1, length(value) / 2)")
     assert _run([PROTOCOLS]) == fresh  # every entry truncated: checked again, and stored again
     assert _from_cache([PROTOCOLS]) == fresh
@@ -225,18 +225,24 @@ def test_a_damaged_entry_is_a_miss(cache_dir: Path, capsys: pytest.CaptureFixtur
         def __reduce__(self) -> tuple[object, tuple[str]]:
             return os.system, (f"touch {marker}",)
 
-    with closing(sqlite3.connect(cache_dir / "results" / cache.DB_NAME)) as db, db:
+    with closing(sqlite3.connect(cache_dir / "results" / store.DB_NAME)) as db, db:
         db.execute("UPDATE results SET value = ?", [zlib.compress(pickle.dumps(Hostile()))])
     assert _run([PROTOCOLS]) == fresh
     assert not marker.exists()
     with pytest.raises(ValueError, match="not a result type"):
-        cache.decode(zlib.compress(pickle.dumps(Hostile())))
+        store.decode(zlib.compress(pickle.dumps(Hostile())))
+    with closing(sqlite3.connect(cache_dir / "results" / store.DB_NAME)) as db, db:  # each value under another key
+        rows = db.execute("SELECT key, value FROM results ORDER BY key").fetchall()
+        db.executemany("UPDATE results SET value = ? WHERE key = ?",
+                       [(value, key) for (key, _), (_, value) in zip(rows, rows[1:] + rows[:1], strict=True)])
+    capsys.readouterr()
+    assert len(_misses([PROTOCOLS], capsys)) == 7
 
 
 def test_a_damaged_database_is_replaced(cache_dir: Path) -> None:
     fresh = _run([PROTOCOLS], cache=False)
     _run([PROTOCOLS])
-    (cache_dir / "results" / cache.DB_NAME).write_bytes(b"not a database " * 1000)
+    (cache_dir / "results" / store.DB_NAME).write_bytes(b"not a database " * 1000)
     assert _run([PROTOCOLS]) == fresh
     assert _run([PROTOCOLS]) == fresh
     assert _from_cache([PROTOCOLS]) == fresh
@@ -276,7 +282,7 @@ def test_the_cache_stays_within_its_bound(cache_dir: Path, monkeypatch: pytest.M
     assert len(sizes) == 8  # seven files and the repository pass
     bound = sum(sizes) // 2
     old = {key for key, _ in _rows(cache_dir)}
-    with closing(sqlite3.connect(cache_dir / "results" / cache.DB_NAME)) as db, db:
+    with closing(sqlite3.connect(cache_dir / "results" / store.DB_NAME)) as db, db:
         db.execute("UPDATE results SET used = used - 100")  # used a while ago
     monkeypatch.setenv("JOINTGOV_CACHE_MAX_BYTES", str(bound))
     _run([PROTOCOLS], as_of="2030-01-01")  # eight new results: the least recently used go
@@ -328,6 +334,6 @@ def test_values_round_trip_through_the_restricted_unpickler() -> None:
 
     entry = Entry("a.yaml", dt.date(2020, 1, 2), ("adults",), "in-force", True,
                   (Party("/parties/0", "x", "X", "council", None, dt.date(2021, 1, 1)),), frozenset({("a", "b")}))
-    assert cache.decode(cache.encode(entry)) == entry
-    assert cache.digest({"b": {1, 2}, "a": [dt.date(2020, 1, 1)]}) == cache.digest({"a": [dt.date(2020, 1, 1)],
+    assert store.decode(store.encode(entry)) == entry
+    assert keys.digest({"b": {1, 2}, "a": [dt.date(2020, 1, 1)]}) == keys.digest({"a": [dt.date(2020, 1, 1)],
                                                                                    "b": {2, 1}})

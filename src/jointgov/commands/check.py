@@ -44,7 +44,7 @@ from jointgov.model import (
 )
 
 if TYPE_CHECKING:
-    from jointgov.cache import RunCache
+    from jointgov.cache.run import RunCache
     from jointgov.pipeline.catalogue import Catalogue
     from jointgov.pipeline.checker import Checker
     from jointgov.reporters.report import Report
@@ -138,7 +138,7 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
     report; they do not change the exit status). A file whose check could not finish (the rule engine died)
     is named on stderr, the others are reported, and the status is 3. With *cache* (``jointgov.cache``), the
     results of files checked before with the same bytes, rules and options are taken from the results cache."""
-    from jointgov.cache import RunCache
+    from jointgov.cache.run import RunCache
     from jointgov.pipeline.checker import Checker, prepare
     from jointgov.reporters import baseline as baselines
     from jointgov.reporters.report import Report, RuleInfo

@@ -20,6 +20,9 @@ from jointgov.pipeline.checker import Checker
 _CACHE = tempfile.mkdtemp(prefix="jointgov-test-cache-")
 os.environ["JOINTGOV_CACHE_DIR"] = _CACHE
 atexit.register(shutil.rmtree, _CACHE, True)
+# check's results cache is off in the test run (tests/test_cache.py turns it on, each test with its own directory):
+# every other test checks its files for real, whatever ran before it
+os.environ["JOINTGOV_NO_RESULTS_CACHE"] = "1"
 # the jointgov processes the tests start compile our modules once, not each time: where the environment says not to
 # write bytecode beside the sources (PYTHONDONTWRITEBYTECODE), they keep it under .pytest_cache instead (each start-up
 # would otherwise compile every module again, about 0.1 s of CPU a process)

@@ -25,6 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("jointgov.repository", "jointgov.simulation", "jointgov.diff"),
     ("jointgov.reporters",),
     ("jointgov.lsp",),  # the language server: over everything a check uses; only the lsp command imports it
+    ("jointgov.cache",),  # check's results cache: holds the results of every layer above
     ("jointgov.commands",),
     ("jointgov.cli",),
     ("jointgov.__main__",),

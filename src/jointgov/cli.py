@@ -123,19 +123,22 @@ def main() -> None:
 @_scenario_dirs("With --simulate: an extra directory of scenario files.")
 @click.option("--registry", metavar="FILE", help="The organisations register (default: registry.yaml in a directory "
               "being checked, or at the repository root).")
+@click.option("--no-cache", "no_cache", is_flag=True, default=False,
+              help="Check every file again: neither use nor keep results in the results cache.")
 @_colour
 def check(paths: tuple[str, ...], fmt: str | None, output: str | None, reports: tuple[str, ...],
           fail_on: str | None, as_of: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
           rules_dirs: tuple[str, ...], config_path: str | None, baseline: str | None,
           write_baseline: str | None, jobs: int | None, simulate: bool | None, scenario_dirs: tuple[str, ...],
-          registry: str | None, colour: str) -> None:
+          registry: str | None, no_cache: bool, colour: str) -> None:
     """Check agreement files, or directories of *.yaml / *.yml files."""
     from jointgov.commands import check as command
 
     _guarded(lambda: command.run(paths, fmt=fmt, fail_on=fail_on, as_of=as_of, select=select, ignore=ignore,
                                  rules_dirs=rules_dirs, reports=reports, output=output, config_path=config_path,
                                  baseline=baseline, write_baseline=write_baseline, jobs=jobs, simulate=simulate,
-                                 scenario_dirs=scenario_dirs, registry=registry, colour=colour))
+                                 scenario_dirs=scenario_dirs, registry=registry, colour=colour,
+                                 cache=not no_cache))
 
 
 @main.command(short_help="Follow agreements through the stress scenarios.")

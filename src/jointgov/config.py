@@ -25,6 +25,7 @@ Keys (all optional)::
 
     jobs = 2                                     # worker processes (default: the number of cores)
     simulate = true                              # check: the stress scenarios too (default: false)
+    cache = false                                # check: no results cache (default: true; jointgov.cache)
 
 An invalid configuration stops the run with exit status 2 and ``invalid config:``
 naming the file, the key and how to fix it. Command-line options win over it: ``settings`` is
@@ -44,7 +45,7 @@ from jointgov.files import read_bounded
 from jointgov.model import FAIL_ON, LIMIT_CEILINGS, REPORT_FORMATS, SEVERITIES, ConfigError, Limits, Options
 
 KEYS = ("select", "ignore", "fail_on", "format", "rules", "exclude", "agreements", "baseline", "severity",
-        "parameters", "limits", "jobs", "simulate")
+        "parameters", "limits", "jobs", "simulate", "cache")
 LIMITS = tuple(f.name for f in fields(Limits))
 
 
@@ -68,6 +69,7 @@ class Config:
     limits: dict[str, int] = field(default_factory=dict)
     jobs: int | None = None
     simulate: bool | None = None
+    cache: bool = True
 
     @property
     def base(self) -> Path:
@@ -193,6 +195,10 @@ def load(explicit: str | None = None, start: Path | None = None) -> Config:
             if not isinstance(value, bool):
                 raise ConfigError(f"invalid config: {path}: 'simulate' must be true or false, e.g. simulate = true")
             config.simulate = value
+        elif key == "cache":
+            if not isinstance(value, bool):
+                raise ConfigError(f"invalid config: {path}: 'cache' must be true or false, e.g. cache = false")
+            config.cache = value
         elif key == "jobs":
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"invalid config: {path}: 'jobs' must be a whole number above 0, e.g. jobs = 2")

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from jointgov.commands.workers import Lost, Pool, can_fork, in_process, usable_cores
 from jointgov.config import settings, use_colour
@@ -44,6 +44,7 @@ from jointgov.model import (
 )
 
 if TYPE_CHECKING:
+    from jointgov.cache.run import RunCache
     from jointgov.pipeline.catalogue import Catalogue
     from jointgov.pipeline.checker import Checker
     from jointgov.reporters.report import Report
@@ -83,6 +84,8 @@ class Checked:
     """Its entry for the repository rules (a sound agreement, when they run)."""
     simulation: FileSimulation | None = None
     """Its stress scenarios (``--simulate``)."""
+    digest: str = ""
+    """The SHA-256 of the bytes all this was made from (empty when the file could not be read whole)."""
 
 
 class FilePass:
@@ -107,7 +110,7 @@ class FilePass:
         if self.agreements is None or not excluded(path, *self.agreements):
             why = not_an_agreement(doc)
             if why:
-                return Checked(None, why)
+                return Checked(None, why, digest=doc.sha256)
         if self.simulator is None:
             checked = Checked(self.checker.check_document(doc))
         else:  # the scenarios' verdicts are findings too, judged (and waived) with the rules'
@@ -121,6 +124,7 @@ class FilePass:
             from jointgov.repository.facts import entry
 
             checked.entry = entry(doc, options.as_of, self.suffixes)
+        checked.digest = doc.sha256
         return checked
 
 
@@ -129,10 +133,12 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
         reports: Iterable[str] = (), output: str | None = None, config_path: str | None = None,
         baseline: str | None = None, write_baseline: str | None = None, jobs: int | None = None,
         out: TextIO | None = None, colour: str | bool | None = None, simulate: bool | None = None,
-        scenario_dirs: Sequence[str] = (), registry: str | None = None) -> int:
+        scenario_dirs: Sequence[str] = (), registry: str | None = None, cache: bool = True) -> int:
     """Check agreements and report; return the exit status (``simulate`` adds the stress scenarios to the
     report; they do not change the exit status). A file whose check could not finish (the rule engine died)
-    is named on stderr, the others are reported, and the status is 3."""
+    is named on stderr, the others are reported, and the status is 3. With *cache* (``jointgov.cache``), the
+    results of files checked before with the same bytes, rules and options are taken from the results cache."""
+    from jointgov.cache.run import RunCache
     from jointgov.pipeline.checker import Checker, prepare
     from jointgov.reporters import baseline as baselines
     from jointgov.reporters.report import Report, RuleInfo
@@ -177,12 +183,16 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
                       for p, glob, was_named in left_out]
     entries: list[Entry] = []
     lost: list[Lost] = []
-    results = _results(files, file_pass, run_settings.jobs)
+    cached = RunCache.open(file_pass, catalogue.digest, files) if cache and config.cache else None
+    hits = cached.hits if cached is not None else {}
+    results = _results([f for f in files if f not in hits], file_pass, run_settings.jobs)
     try:
-        for path, checked in zip(files, _progress(files, results), strict=True):
+        for path, checked in zip(files, _progress(files, _merged(files, hits, results)), strict=True):
             if isinstance(checked, Lost):
                 lost.append(checked)
                 continue
+            if cached is not None and path not in hits:
+                cached.fresh.append((path, checked))
             if checked.result is None:
                 report.skipped.append(Skipped(path, "not-an-agreement", checked.skipped,
                                               os.path.normpath(path) in named))
@@ -192,8 +202,12 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
             report.simulations += [checked.simulation] if checked.simulation is not None else []
     finally:
         results.close()  # stops the workers, also when the run is interrupted
+    if cached is not None:
+        cached.store()
     if across:
-        lost += _repository_pass(report, catalogue, registry, repository, entries, options)
+        lost += _repository_pass(report, catalogue, registry, repository, entries, options, cached)
+    if cached is not None:
+        cached.close()
     report.findings.sort()
     report.waived.sort(key=lambda w: w.finding)
     report.skipped.sort(key=lambda s: s.path)
@@ -288,9 +302,10 @@ def _repository_checker(catalogue: Catalogue, checker: Checker) -> RepositoryChe
 
 
 def _repository_pass(report: Report, catalogue: Catalogue, registry: str | None, repository: RepositoryChecker | None,
-                     entries: list[Entry], options: Options) -> list[Lost]:
+                     entries: list[Entry], options: Options, cached: RunCache | None = None) -> list[Lost]:
     """The register's own problems, and the repository rules (JG9xx) over the entries of the run's agreements: in
-    a worker too, where the platform can fork (the rules run on the engine); what was lost, if it died."""
+    a worker too, where the platform can fork (the rules run on the engine); what was lost, if it died. With
+    *cached*, the outcome of an earlier run over the same register and agreements is used when there is one."""
     from jointgov.reporters.report import FileSummary
     from jointgov.repository.checker import registry_findings
     from jointgov.repository.register import read
@@ -308,10 +323,15 @@ def _repository_pass(report: Report, catalogue: Catalogue, registry: str | None,
         return summary, findings, applicable
 
     label = registry or "the rules across agreements"
-    [outcome] = _results([label], work, 1)
-    if isinstance(outcome, Lost):
-        return [outcome]
-    summary, findings, applicable = outcome
+    kept = cached.repository(registry, options.limits.max_bytes) if cached is not None else None
+    if kept is None:
+        [outcome] = _results([label], work, 1)
+        if isinstance(outcome, Lost):
+            return [outcome]
+        if cached is not None:
+            cached.store_repository(registry, outcome)
+        kept = outcome
+    summary, findings, applicable = kept
     if summary is not None:
         report.files.append(summary)
     report.findings.extend(findings)
@@ -343,3 +363,10 @@ def _progress(files: list[str], results: Iterator[Checked | Lost]) -> Iterator[C
 
     with click.progressbar(results, length=len(files), label="checking", file=sys.stderr, show_pos=True) as bar:
         yield from bar
+
+
+def _merged(files: list[str], hits: dict[str, tuple[Any, str, Any, Any, str]], checked: Iterator[Checked | Lost]
+            ) -> Iterator[Checked | Lost]:
+    """Each file's outcome in the order of *files*: its cached result (*hits*), else the next of *checked*."""
+    for path in files:
+        yield Checked(*hits[path]) if path in hits else next(checked)

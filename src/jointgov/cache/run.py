@@ -1,0 +1,129 @@
+"""One ``check`` run's use of the results cache (see the package): the results found, those to store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jointgov.cache.keys import content_digest, file_key, repository_key, run_key
+from jointgov.cache.store import ResultsCache
+
+
+class RunCache:
+    """One ``check`` run's use of the results cache: the files' results found (``hits``), those made by the run
+    (``fresh``, stored by ``store``), and the repository pass's outcome."""
+
+    def __init__(self, store: ResultsCache, run: str, file_pass: Any, files: list[str]) -> None:
+        """The results of *files* found in *store* under the run's key *run*, for the per-file pass *file_pass*."""
+        self.db = store
+        self.run = run
+        self.file_pass = file_pass
+        self.files = files
+        self.fresh: list[tuple[str, Any]] = []
+        """(path, ``Checked``) of each file the run checked (stored by ``store``)."""
+        self.digests: dict[str, str] = {}
+        """Each file's digest, from the parent's read (a hit) or the worker's (a fresh result)."""
+        keys: dict[bytes, tuple[str, str]] = {}
+        limit = file_pass.checker.options.limits.max_bytes
+        for path in files:
+            content = content_digest(path, limit)
+            if content is not None:
+                keys[file_key(run, path, content, self._agreement(path))] = (path, content)
+        self.hits: dict[str, tuple[Any, str, Any, Any, str]] = {}
+        """Path → the fields of its ``Checked``, for the files whose results were found."""
+        for key, value in store.get_many(keys).items():
+            path, content = keys[key]
+            if _file_value(value, path, content):
+                self.hits[path] = value
+                self.digests[path] = content
+
+    @classmethod
+    def open(cls, file_pass: Any, catalogue_digest: str, files: list[str]) -> RunCache | None:
+        """The results cache for a run of *file_pass* (``jointgov.commands.check.FilePass``) over *files* with the
+        catalogue whose digest is *catalogue_digest*; None when there is no cache."""
+        store = ResultsCache.open()
+        if store is None:
+            return None
+        simulator = file_pass.simulator
+        run = run_key(catalogue_digest, file_pass.checker.options, repository=file_pass.suffixes,
+                      scenarios=simulator.scenarios if simulator is not None else None)
+        return cls(store, run, file_pass, files)
+
+    def _agreement(self, path: str) -> bool:
+        """Whether the configuration's ``agreements`` globs make the file at *path* an agreement."""
+        from jointgov.files import excluded
+
+        globs = self.file_pass.agreements
+        return globs is not None and excluded(path, *globs)
+
+    def store(self) -> None:
+        """Store the results the run made (only those of a file read whole; never a file whose check was lost)."""
+        items = []
+        for path, checked in self.fresh:
+            if checked.digest:
+                self.digests[path] = checked.digest
+                items.append((file_key(self.run, path, checked.digest, self._agreement(path)),
+                              (checked.result, checked.skipped, checked.entry, checked.simulation, checked.digest)))
+        self.db.put_many(items)
+
+    def _repository_key(self, registry: str | None, content: str | None) -> bytes | None:
+        agreements = []
+        for path in self.files:
+            if path in self.digests:
+                agreements.append((path, self.digests[path]))
+            elif any(p == path for p, _ in self.fresh):  # a file read part-way: its entry cannot be keyed
+                return None
+        if registry and not content:
+            return None
+        return repository_key(self.run, (registry, content or "") if registry else None, agreements)
+
+    def repository(self, registry: str | None, limit: int) -> tuple[Any, list[Any], dict[str, frozenset[str]]] | None:
+        """The outcome of the repository pass of an earlier run with the same register and agreements, if stored."""
+        content = content_digest(registry, limit) if registry else None
+        key = self._repository_key(registry, content)
+        if key is None:
+            return None
+        value = self.db.get_many([key]).get(key)
+        return value if _repository_value(value) else None
+
+    def close(self) -> None:
+        """Close the database (the run is done with it)."""
+        self.db.close()
+
+    def store_repository(self, registry: str | None, outcome: tuple[Any, list[Any], dict[str, frozenset[str]]]
+                         ) -> None:
+        """Store the outcome of the repository pass, under the digest of the register it read."""
+        summary = outcome[0]
+        key = self._repository_key(registry, summary.sha256 if summary is not None else None)
+        if key is not None:
+            self.db.put_many([(key, outcome)])
+
+
+def _file_value(value: Any, path: str, content: str) -> bool:
+    """Whether a stored value is the fields of a ``Checked`` for the file at *path* with the digest *content*."""
+    from jointgov.model import FileResult
+    from jointgov.repository.facts import Entry
+    from jointgov.simulation.results import FileSimulation
+
+    if not (isinstance(value, tuple) and len(value) == 5):
+        return False
+    result, skipped, entry, simulation, digest_ = value
+    return (isinstance(result, FileResult | None) and isinstance(skipped, str)
+            and isinstance(entry, Entry | None) and isinstance(simulation, FileSimulation | None)
+            and digest_ == content and (result is None or result.path == shown_path(path)))
+
+
+def _repository_value(value: Any) -> bool:
+    """Whether a stored value is an outcome of the repository pass."""
+    from jointgov.model import Finding
+    from jointgov.reporters.report import FileSummary
+
+    return (isinstance(value, tuple) and len(value) == 3 and isinstance(value[0], FileSummary | None)
+            and isinstance(value[1], list) and all(isinstance(f, Finding) for f in value[1])
+            and isinstance(value[2], dict))
+
+
+def shown_path(path: str) -> str:
+    """*path* as findings show it (``jointgov.files.shown``)."""
+    from jointgov.files import shown
+
+    return shown(path)

@@ -10,7 +10,6 @@ import errno
 import fnmatch
 import os
 import stat
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -186,6 +185,8 @@ def write_all(items: Sequence[tuple[str, str]], *, overwrite: bool = True) -> No
     so a run interrupted or failing while writing leaves either every report or none. A symbolic link is
     written through (its target is replaced, not the link).
     """
+    import tempfile  # only when writing: a check that prints its report never needs it
+
     staged: list[tuple[str, Path]] = []
     try:
         for path, text in items:

@@ -185,7 +185,9 @@ def write_all(items: Sequence[tuple[str, str]], *, overwrite: bool = True) -> No
     so a run interrupted or failing while writing leaves either every report or none. A symbolic link is
     written through (its target is replaced, not the link).
     """
-    import tempfile  # only when writing: a check that prints its report never needs it
+    if not items:
+        return
+    import tempfile  # only when there is something to write: a check that prints its report never needs it
 
     staged: list[tuple[str, Path]] = []
     try:

@@ -13,12 +13,13 @@ import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jointgov.model import ConfigError
-from jointgov.pipeline.compiler import Compiled, ConditionError, compile_condition
+
+if TYPE_CHECKING:
+    from jointgov.pipeline.compiler import Compiled
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,14 @@ class Rule:
 
 @functools.cache
 def builtin_dir() -> Path:
-    """The directory of the built-in rule files (inside the installed package)."""
-    return Path(str(resources.files("jointgov.rules")))
+    """The directory of the built-in rule files (inside the installed package: where the import system finds
+    ``jointgov.rules``, without importing it or importlib.resources, which costs a check 5 ms)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("jointgov.rules")
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - a broken installation
+        raise ConfigError("the built-in rules (the jointgov.rules package) are missing: reinstall jointgov")
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def user_last(rules: Iterable[Rule]) -> list[Rule]:
@@ -130,6 +137,8 @@ class Catalogue:
     def _compile(self, rules: Iterable[Rule], params: dict[str, dict[str, Any]] | None,
                  conditions: Callable[[Rule], list[tuple[int, list[Any], dict[str, Any] | None]]]
                  ) -> list[tuple[int, int, Compiled]]:
+        from jointgov.pipeline.compiler import ConditionError, compile_condition
+
         out: list[tuple[int, int, Compiled]] = []
         index = {id(rule): i for i, rule in enumerate(self.rules)}
         for rule in rules:

@@ -17,6 +17,7 @@ subprocesses) than the whole fork.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import select
@@ -55,11 +56,12 @@ def usable_cores() -> int:
 
 def in_process(items: list[str], work: Callable[[str], T]) -> Iterator[T | Lost]:
     """Each item's result, in this process (where nothing can be forked): an exception is a ``Lost`` item."""
-    for item in items:
-        try:
-            yield work(item)
-        except Exception as exc:  # a bug in one file's check: the others are still checked
-            yield Lost(item, f"internal error: {exc.__class__.__name__}: {exc}")
+    with _collecting():
+        for item in items:
+            try:
+                yield work(item)
+            except Exception as exc:  # a bug in one file's check: the others are still checked
+                yield Lost(item, f"internal error: {exc.__class__.__name__}: {exc}")
 
 
 @dataclass
@@ -105,6 +107,10 @@ class Pool(Generic[T]):
     def results(self, workers: int) -> Iterator[T | Lost]:
         """Each item's result (or ``Lost``), in the order of the items, from *workers* processes (at least one,
         at most one per item)."""
+        with _collecting():  # from before the first fork: the workers inherit it
+            yield from self._results(workers)
+
+    def _results(self, workers: int) -> Iterator[T | Lost]:
         for _ in range(max(1, min(workers, len(self.items)))):
             self._start()
         pending = list(range(len(self.items)))[::-1]
@@ -157,6 +163,21 @@ class Pool(Generic[T]):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(worker.pid, signal.SIGTERM)  # not yet reaped: the pid is still the worker's
             self._reap(worker)
+
+
+@contextlib.contextmanager
+def _collecting() -> Iterator[None]:
+    """Garbage collection for the file pass. What start-up made (modules, the catalogue, the registered rulesets)
+    lives as long as the run: it is frozen (``gc.freeze``), so no collection traverses it again and a forked
+    worker's collections do not write to (and so copy) the memory that holds it. Collection is turned on (the
+    command line turns it off for start-up, which makes no garbage: ``jointgov.cli.check``); after the pass,
+    the frozen objects can be collected again."""
+    gc.freeze()
+    gc.enable()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @contextlib.contextmanager

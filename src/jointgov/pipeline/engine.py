@@ -27,10 +27,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from jointgov.model import ConfigError, SetupError
-from jointgov.pipeline.compiler import END_MARKER, ENGINE_FIELDS, Compiled
+from jointgov.pipeline.facts import END_MARKER, ENGINE_FIELDS
+
+if TYPE_CHECKING:
+    from jointgov.pipeline.compiler import Compiled
 
 _SID = "w0"
 CAP = 10_000

@@ -138,8 +138,7 @@ class Engine:
         self._conditions = conditions
         actions = {f"r{rule}c{cond}v{n}".replace("-", "s"): (rule, cond, tuple(compiled.aliases.items()))
                    for n, (rule, cond, compiled) in enumerate(conditions)}
-        self.definitions: str | None = None
-        """The ruleset as given to the engine (JSON), when this engine registered it (else None)."""
+        self._text: str | None = None
         self._setup(name, actions, bare_scopes)
         handle = Engine._rulesets.get(name)
         if handle is None:
@@ -150,12 +149,12 @@ class Engine:
     @classmethod
     def from_definitions(cls, name: str, definitions: str, actions: dict[str, Action],
                          bare_scopes: bool = False) -> Engine:
-        """The engine of a ruleset compiled and registered before, by an ``Engine`` whose ``definitions`` and
-        ``actions`` these are (``jointgov.pipeline.rulesets`` keeps them): no compiling, no limits to check.
+        """The engine of a ruleset compiled before, by an ``Engine`` whose ``definitions()`` and ``actions`` these
+        are (``jointgov.pipeline.rulesets`` keeps them): no compiling, no limits to check.
         An EngineError if the engine refuses them."""
         engine = cls.__new__(cls)
         engine._conditions = []
-        engine.definitions = None
+        engine._text = definitions
         engine._setup(name, actions, bare_scopes)
         handle = Engine._rulesets.get(name)
         if handle is None:
@@ -184,16 +183,21 @@ class Engine:
                 if found[0] == 0:  # pragma: no cover - the catch-all alone breaks no limit
                     raise EngineError(f"the rule engine cannot hold the catch-all rule: {found[1]}")
                 raise EngineLimitError(found[0] - 1, found[1])
-        definitions = {name: dict(compiled.definition, cap=CAP)
-                       for name, (_, _, compiled) in zip(self.actions, self._conditions, strict=True)}
-        definitions[CATCH_ALL] = _CATCH_ALL_RULE
         try:
-            text = json.dumps(definitions, ensure_ascii=False)
-            handle: int = self._native.create_ruleset(self.name, text)
+            handle: int = self._native.create_ruleset(self.name, self.definitions())
         except Exception as exc:  # the engine's error, or a value json cannot write
             raise self._refused(exc) from exc
-        self.definitions = text
         return handle
+
+    def definitions(self) -> str:
+        """The ruleset as the engine reads it (JSON): each compiled condition under the name of its action, and the
+        catch-all."""
+        if self._text is None:
+            rules = {name: dict(compiled.definition, cap=CAP)
+                     for name, (_, _, compiled) in zip(self.actions, self._conditions, strict=True)}
+            rules[CATCH_ALL] = _CATCH_ALL_RULE
+            self._text = json.dumps(rules, ensure_ascii=False)
+        return self._text
 
     def _refused(self, exc: Exception) -> Exception:
         """Which condition the engine refuses (each is tried alone, in a ruleset made and freed at once)."""

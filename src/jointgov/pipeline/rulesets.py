@@ -62,8 +62,8 @@ def document_engine(name: str, catalogue: Catalogue, rules: Sequence[Rule], para
         engine = Engine(name, compiled, bare_scopes=True)
     except EngineLimitError as exc:
         raise catalogue.refusal(compiled, exc.index, exc.reason) from exc
-    if key and engine.definitions is not None:
-        _write(key, engine.definitions, engine.actions)
+    if key:
+        _write(key, engine.definitions(), engine.actions)
     return engine
 
 

@@ -70,7 +70,8 @@ def builtin_dir() -> Path:
 def user_last(rules: Iterable[Rule]) -> list[Rule]:
     """*rules* with the built-in ones first: the engine's limits are checked in this order, so a user's rule
     that fills them is the one blamed."""
-    return sorted(rules, key=lambda rule: Path(rule.path).parent != builtin_dir())
+    builtin = str(builtin_dir())
+    return sorted(rules, key=lambda rule: os.path.dirname(rule.path) != builtin)
 
 
 def _rule_files(directory: Path) -> list[Path]:

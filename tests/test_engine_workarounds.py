@@ -275,19 +275,21 @@ def test_the_built_in_rulesets_are_within_the_engines_limits() -> None:
     import datetime as _dt
 
     from jointgov.model import Options
-    from jointgov.pipeline.catalogue import load_catalogue
+    from jointgov.pipeline.catalogue import load_catalogue, user_last
     from jointgov.pipeline.checker import Checker
     from jointgov.pipeline.network import STACK, Network
+    from jointgov.pipeline.rulesets import compile_rules
     from jointgov.repository.checker import RepositoryChecker
     from jointgov.simulation.scenarios import compile_transitions, load_scenarios
 
     catalogue = load_catalogue()
     checker = Checker(catalogue, Options(as_of=_dt.date(2026, 1, 1)))
+    mine = user_last(r for r in checker.active if r.match and r.level == "agreement")  # what the Checker compiles
     repository = RepositoryChecker(catalogue, [r for r in catalogue.rules if r.level == "repository"])
     assert repository.engines
     repository_conditions = [condition for _, engine in repository.engines for condition in engine._conditions]
     peaks = {}
-    for name, conditions in (("catalogue", checker.engine._conditions), ("repository", repository_conditions),
+    for name, conditions in (("catalogue", compile_rules(catalogue, mine, {})), ("repository", repository_conditions),
                              ("scenarios", compile_transitions(load_scenarios([]))[1])):
         network = Network()
         network.add({"all": [{"m": {"$ex": {"type": 1}}}]})  # the engine's catch-all

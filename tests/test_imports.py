@@ -32,7 +32,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 )
 PIPELINE = ("scalars", "locate", "load", "_fast_agreement", "_fast_registry", "_fast_rule", "_fast_scenario",
             "fastschema", "validate", "values", "blanks", "succession", "governance", "facts",
-            "compiler", "network", "catalogue", "engine", "firings", "waivers", "checker")
+            "compiler", "network", "catalogue", "engine", "rulesets", "firings", "waivers", "checker")
 """The pipeline's modules in reading order: each imports only from those before it."""
 
 Edge = tuple[str, str, int, str]

@@ -85,6 +85,7 @@ def test_huge_file_is_refused_before_parsing(located: Located) -> None:
     (b"jointgov: 1\nagreement:\n  title: caf\xe9\n", [("JG001", 3, 13)]),
     ("jointgov: 1\n".encode("utf-16"), [("JG001", 1, 1)]),
     (b"jointgov: 1\nx-bell: \x07\n", [("JG001", 2, 9)]),
+    (b"\xef\xbb\xbfjointgov: 1\nagreement:\n  title: caf\xe9\n", [("JG001", 3, 13)]),  # the mark is no column
 ])
 def test_encodings_and_binary(located: Located, raw: bytes, expected: list[tuple[str, int, int]]) -> None:
     assert located(raw) == expected

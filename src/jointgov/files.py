@@ -10,7 +10,6 @@ import errno
 import fnmatch
 import os
 import stat
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -109,12 +108,21 @@ def read_bounded(path: str | Path, limits: Limits | None = None, max_bytes: int 
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
     handle = os.open(path, flags)
     try:
-        mode = os.fstat(handle).st_mode
-        if not stat.S_ISREG(mode):
-            raise OSError(errno.EINVAL, f"{_kind(mode)}, not a regular file", str(path))
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, f"{_kind(info.st_mode)}, not a regular file", str(path))
         os.set_blocking(handle, True)
-        with os.fdopen(handle, "rb", closefd=False) as stream:
-            return stream.read(bound + 1)
+        chunks: list[bytes] = []
+        left = bound + 1
+        want = info.st_size + 1  # the whole file, as it usually stays, in one read (and the next says it ended)
+        while left > 0:
+            chunk = os.read(handle, min(left, want))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+            want = 1 << 16
+        return b"".join(chunks)
     finally:
         os.close(handle)
 
@@ -186,6 +194,10 @@ def write_all(items: Sequence[tuple[str, str]], *, overwrite: bool = True) -> No
     so a run interrupted or failing while writing leaves either every report or none. A symbolic link is
     written through (its target is replaced, not the link).
     """
+    if not items:
+        return
+    import tempfile  # only when there is something to write: a check that prints its report never needs it
+
     staged: list[tuple[str, Path]] = []
     try:
         for path, text in items:

@@ -13,12 +13,13 @@ import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jointgov.model import ConfigError
-from jointgov.pipeline.compiler import Compiled, ConditionError, compile_condition
+
+if TYPE_CHECKING:
+    from jointgov.pipeline.compiler import Compiled
 
 
 @dataclass(frozen=True)
@@ -56,20 +57,29 @@ class Rule:
 
 @functools.cache
 def builtin_dir() -> Path:
-    """The directory of the built-in rule files (inside the installed package)."""
-    return Path(str(resources.files("jointgov.rules")))
+    """The directory of the built-in rule files (inside the installed package: where the import system finds
+    ``jointgov.rules``, without importing it or importlib.resources, which costs a check 5 ms)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("jointgov.rules")
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - a broken installation
+        raise ConfigError("the built-in rules (the jointgov.rules package) are missing: reinstall jointgov")
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def user_last(rules: Iterable[Rule]) -> list[Rule]:
     """*rules* with the built-in ones first: the engine's limits are checked in this order, so a user's rule
     that fills them is the one blamed."""
-    return sorted(rules, key=lambda rule: Path(rule.path).parent != builtin_dir())
+    builtin = str(builtin_dir())
+    return sorted(rules, key=lambda rule: os.path.dirname(rule.path) != builtin)
 
 
 def _rule_files(directory: Path) -> list[Path]:
     if not directory.is_dir():
         raise ConfigError(f"{directory}: no such rule directory")
-    return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    with os.scandir(directory) as entries:  # the type of each entry without a stat of its own
+        names = sorted(e.name for e in entries if os.path.splitext(e.name)[1] in (".yaml", ".yml") and e.is_file())
+    return [directory / name for name in names]
 
 
 def load_rule(path: Path, raw: bytes | None = None) -> Rule:
@@ -130,6 +140,8 @@ class Catalogue:
     def _compile(self, rules: Iterable[Rule], params: dict[str, dict[str, Any]] | None,
                  conditions: Callable[[Rule], list[tuple[int, list[Any], dict[str, Any] | None]]]
                  ) -> list[tuple[int, int, Compiled]]:
+        from jointgov.pipeline.compiler import ConditionError, compile_condition
+
         out: list[tuple[int, int, Compiled]] = []
         index = {id(rule): i for i, rule in enumerate(self.rules)}
         for rule in rules:
@@ -226,8 +238,9 @@ def load_catalogue(extra_dirs: Iterable[str | Path] = ()) -> Catalogue:
     """The built-in rules plus those in *extra_dirs*; ids and names must be unique.
 
     Parsed and validated rule files are cached (``cache_dir``) under a key made
-    of the jointgov version and every rule file's location and content, so an
-    edited rule file is always read again.
+    of the jointgov version and every rule file's path (as the run names it:
+    the path its findings and errors show) and content, so an edited rule file
+    is always read again.
     """
     from jointgov import __version__
 
@@ -237,16 +250,16 @@ def load_catalogue(extra_dirs: Iterable[str | Path] = ()) -> Catalogue:
         files.extend(_rule_files(Path(directory)))
     raws = [_read(path) for path in files]
     digest = hashlib.sha256()  # the catalogue's content, for provenance: independent of where it is installed
-    key = hashlib.sha256(__version__.encode() + b"\0" + ",".join(f.name for f in fields(Rule)).encode())
     for path, raw in zip(files, raws, strict=True):
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
-        key.update(str(path.resolve()).encode() + b"\0" + raw + b"\0")
-    rules = _from_cache(key.hexdigest())
+    key = hashlib.sha256("\0".join([__version__, ",".join(f.name for f in fields(Rule)), digest.hexdigest(),
+                                    *map(str, files)]).encode()).hexdigest()  # each rule's path, as it is given
+    rules = _from_cache(key)
     if rules is None:
         rules = [load_rule(path, raw) for path, raw in zip(files, raws, strict=True)]
         _check_reserved(rules[builtin:])
         _check_unique(rules)
-        _to_cache(key.hexdigest(), rules)
+        _to_cache(key, rules)
     _check_reserved(rules[builtin:])  # also when cached (by an earlier version)
     rules.sort(key=lambda r: r.id)
     return Catalogue(rules=rules, digest=digest.hexdigest())

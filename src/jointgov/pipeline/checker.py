@@ -23,10 +23,11 @@ from jointgov.files import read_bounded, shown
 from jointgov.model import SEVERITIES, ConfigError, FileResult, Finding, Limits, Options, Problem
 from jointgov.pipeline import facts as facts_mod
 from jointgov.pipeline.catalogue import Catalogue, Rule, load_catalogue, user_last
-from jointgov.pipeline.engine import Engine, EngineError, EngineLimitError, Firing
+from jointgov.pipeline.engine import EngineError, Firing
 from jointgov.pipeline.firings import at_expression, display_names, message, target
 from jointgov.pipeline.load import Loaded, parse_bytes
 from jointgov.pipeline.locate import Locations
+from jointgov.pipeline.rulesets import document_engine
 from jointgov.pipeline.validate import check_form
 from jointgov.pipeline.waivers import apply_waivers, read_waivers
 
@@ -223,21 +224,17 @@ class Checker:
     """Holds the compiled catalogue and checks documents one by one (one engine per process)."""
 
     def __init__(self, catalogue: Catalogue, options: Options) -> None:
-        """Select the rules, compile them and register the ruleset with the engine."""
+        """Select the rules, compile them (or take them from the cache: ``jointgov.pipeline.rulesets``) and register
+        the ruleset with the engine."""
         check_options(catalogue, options)
         self.catalogue = catalogue
         self.options = options
         self.active = [r for r in catalogue.rules if self._wanted(r)]
         self.active_ids = frozenset(r.id for r in self.active)
         mine = user_last(r for r in self.active if r.match and r.level == "agreement")  # JG9xx: the repository
-        compiled = catalogue.compiled(mine, options.params)
-        compiled += catalogue.compiled_scopes([r for r in mine if r.scope], options.params)
         self.severity = {catalogue.by_key(k).id: v for k, v in options.severity.items()}  # type: ignore[union-attr]
         digest = hashlib.sha256(f"{catalogue.digest}|{sorted(self.active_ids)}|{options.params}".encode())
-        try:
-            self.engine = Engine(f"jg{digest.hexdigest()[:20]}", compiled, bare_scopes=True)
-        except EngineLimitError as exc:
-            raise catalogue.refusal(compiled, exc.index, exc.reason) from exc
+        self.engine = document_engine(f"jg{digest.hexdigest()[:20]}", catalogue, mine, options.params)
 
     def _wanted(self, rule: Rule) -> bool:
         if rule.locked:

@@ -39,6 +39,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from jointgov.pipeline.facts import END_MARKER, ENGINE_FIELDS
+
 FACT_TYPES = frozenset({
     "run", "document", "party", "succession", "protocol", "route", "step", "outcome", "trigger", "assent",
     "post", "role", "post_route", "secondment", "budget", "contribution", "body", "member", "lead_provider",
@@ -48,9 +50,6 @@ FACT_TYPES = frozenset({
 })
 OPS = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "exists", "has", "lacks", "matches",
                  "imatches"})
-END_MARKER = "$end"
-ENGINE_FIELDS = {"id": "id_"}
-"""Fact fields renamed inside the engine (``id`` is the engine's own fact identity)."""
 MAX_VARIANTS = 64
 _COMPARE = {"ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 _ABSENT_TRUTH = {"ne": True, "lt": False, "le": False, "gt": False, "ge": False}

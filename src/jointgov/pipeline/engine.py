@@ -27,11 +27,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from jointgov.model import ConfigError, SetupError
-from jointgov.pipeline.compiler import END_MARKER, ENGINE_FIELDS, Compiled
-from jointgov.pipeline.network import first_problem
+from jointgov.pipeline.facts import END_MARKER, ENGINE_FIELDS
+
+if TYPE_CHECKING:
+    from jointgov.pipeline.compiler import Compiled
 
 _SID = "w0"
 CAP = 10_000
@@ -83,6 +85,19 @@ def _import_engine() -> Any:
     return durable_rules_engine
 
 
+def native_build() -> str:
+    """Which build of the engine this process loads: its compiled module's path, size and time (another release,
+    or the same one compiled again, is another build); a SetupError when it cannot be loaded."""
+    import os
+
+    path = str(getattr(_import_engine(), "__file__", "") or "")
+    try:
+        info = os.stat(path)
+    except OSError:
+        return path
+    return f"{path}:{info.st_size}:{info.st_mtime_ns}"
+
+
 def _engine_problem(exc: ImportError) -> str:
     """One line: why the rule engine cannot be loaded, and the command that fixes it."""
     import sys
@@ -100,6 +115,11 @@ def _engine_problem(exc: ImportError) -> str:
     return f"the rule engine cannot be loaded: {cause}. Reinstall it: {fix}"
 
 
+Action = tuple[int, int, tuple[tuple[str, str], ...]]
+"""What one rule of a ruleset reports when it fires: its rule's index, its condition's index and the condition's
+(user alias, internal alias) pairs."""
+
+
 class Engine:
     """A compiled ruleset that evaluates one document's facts at a time (one session, ``open`` to ``close``)."""
 
@@ -109,40 +129,75 @@ class Engine:
     def __init__(self, name: str, conditions: list[tuple[int, int, Compiled]], checked: bool = False,
                  bare_scopes: bool = False) -> None:
         """Register *conditions* (rule index, condition index, compiled) as ruleset *name*; *checked*: they were
-        found within the engine's limits before (``jointgov.pipeline.network``; a cached ruleset). With
-        *bare_scopes*, a condition of index -1 (a rule's scope) that holds gives one firing with no facts, whatever
-        it matched (one document's engine: the scope holds for the document), and its matches are never decoded.
+        found within the engine's limits before (``jointgov.pipeline.network``). With *bare_scopes*, a condition
+        of index -1 (a rule's scope) that holds gives one firing with no facts, whatever it matched (one
+        document's engine: the scope holds for the document), and its matches are never decoded.
 
         The same name (a digest of what was compiled) reuses the ruleset already registered in this process.
         """
-        self.name = name
         self._conditions = conditions
-        self._actions = {f"r{rule}c{cond}v{n}".replace("-", "s"): (rule, cond, tuple(compiled.aliases.items()))
-                         for n, (rule, cond, compiled) in enumerate(conditions)}
-        self._bare = {name: Firing(rule, cond, {}) for name, (rule, cond, _) in self._actions.items()
-                      if bare_scopes and cond < 0}
-        self._native = _import_engine()
+        actions = {f"r{rule}c{cond}v{n}".replace("-", "s"): (rule, cond, tuple(compiled.aliases.items()))
+                   for n, (rule, cond, compiled) in enumerate(conditions)}
+        self._text: str | None = None
+        self._setup(name, actions, bare_scopes)
         handle = Engine._rulesets.get(name)
         if handle is None:
             handle = self._create(checked)
             Engine._rulesets[name] = handle
         self._handle = handle
 
+    @classmethod
+    def from_definitions(cls, name: str, definitions: str, actions: dict[str, Action],
+                         bare_scopes: bool = False) -> Engine:
+        """The engine of a ruleset compiled before, by an ``Engine`` whose ``definitions()`` and ``actions`` these
+        are (``jointgov.pipeline.rulesets`` keeps them): no compiling, no limits to check.
+        An EngineError if the engine refuses them."""
+        engine = cls.__new__(cls)
+        engine._conditions = []
+        engine._text = definitions
+        engine._setup(name, actions, bare_scopes)
+        handle = Engine._rulesets.get(name)
+        if handle is None:
+            try:
+                handle = engine._native.create_ruleset(name, definitions)
+            except Exception as exc:
+                raise EngineError(f"the rule engine cannot create the ruleset: {exc}") from exc
+            Engine._rulesets[name] = handle
+        engine._handle = handle
+        return engine
+
+    def _setup(self, name: str, actions: dict[str, Action], bare_scopes: bool) -> None:
+        self.name = name
+        self.actions = actions
+        """What each of the ruleset's rules reports, by its name in the ruleset."""
+        self._bare = {key: Firing(rule, cond, {}) for key, (rule, cond, _) in actions.items()
+                      if bare_scopes and cond < 0}
+        self._native = _import_engine()
+
     def _create(self, checked: bool) -> int:
         if not checked:
+            from jointgov.pipeline.network import first_problem
+
             found = first_problem([_CATCH_ALL_RULE, *(c.definition for _, _, c in self._conditions)])
             if found is not None:  # the engine would corrupt its memory, hang or fail later: refuse it now
                 if found[0] == 0:  # pragma: no cover - the catch-all alone breaks no limit
                     raise EngineError(f"the rule engine cannot hold the catch-all rule: {found[1]}")
                 raise EngineLimitError(found[0] - 1, found[1])
-        definitions = {name: dict(compiled.definition, cap=CAP)
-                       for name, (_, _, compiled) in zip(self._actions, self._conditions, strict=True)}
-        definitions[CATCH_ALL] = _CATCH_ALL_RULE
         try:
-            handle: int = self._native.create_ruleset(self.name, json.dumps(definitions, ensure_ascii=False))
+            handle: int = self._native.create_ruleset(self.name, self.definitions())
         except Exception as exc:  # the engine's error, or a value json cannot write
             raise self._refused(exc) from exc
         return handle
+
+    def definitions(self) -> str:
+        """The ruleset as the engine reads it (JSON): each compiled condition under the name of its action, and the
+        catch-all."""
+        if self._text is None:
+            rules = {name: dict(compiled.definition, cap=CAP)
+                     for name, (_, _, compiled) in zip(self.actions, self._conditions, strict=True)}
+            rules[CATCH_ALL] = _CATCH_ALL_RULE
+            self._text = json.dumps(rules, ensure_ascii=False)
+        return self._text
 
     def _refused(self, exc: Exception) -> Exception:
         """Which condition the engine refuses (each is tried alone, in a ruleset made and freed at once)."""
@@ -238,7 +293,7 @@ class Engine:
             return
         decoded = json.loads(messages)
         for name, matches in decoded.items():
-            rule, cond, aliases = self._actions[name]
+            rule, cond, aliases = self.actions[name]
             try:
                 for match in matches if isinstance(matches, list) else [matches]:
                     firings.append(Firing(rule, cond, {user: _from_engine(match[internal])

@@ -25,6 +25,10 @@ from jointgov.pipeline.succession import StandIn
 from jointgov.pipeline.values import as_list, covers_all, day, items, known, put
 
 Fact = dict[str, Any]
+END_MARKER = "$end"
+"""The type of the fact the engine is given after all of a document's (``none:`` conditions wait for it)."""
+ENGINE_FIELDS = {"id": "id_"}
+"""Fact fields renamed inside the engine (``id`` is the engine's own fact identity)."""
 
 NHS_KINDS = frozenset({
     "health-authority", "strategic-health-authority", "primary-care-trust", "care-trust", "nhs-trust",

@@ -13,13 +13,11 @@ Regenerate them with ``python -m jointgov.pipeline.fastschema``.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import re
 from collections.abc import Callable
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -46,17 +44,23 @@ class JsonSchemaValuesException(JsonSchemaValueException):
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+def _schema_bytes(name: str) -> bytes:
+    """The shipped schema file *name* (importlib.resources is imported here: a clean check never needs it)."""
+    from importlib import resources
+
+    return resources.files("jointgov").joinpath(f"schemas/{name}").read_bytes()
+
+
 def schema_digest(name: str) -> str:
     """SHA-256 of a shipped schema file."""
-    return hashlib.sha256(resources.files("jointgov").joinpath(f"schemas/{name}").read_bytes()).hexdigest()
+    return hashlib.sha256(_schema_bytes(name)).hexdigest()
 
 
 def generate(name: str) -> str:
     """Python source of the fast validator of schema *name* (needs fastjsonschema; the result does not)."""
     import fastjsonschema
 
-    schema = json.loads(resources.files("jointgov").joinpath(f"schemas/{name}").read_text("utf-8"))
-    schema = copy.deepcopy(schema)
+    schema = json.loads(_schema_bytes(name).decode("utf-8"))
     schema["$schema"] = "http://json-schema.org/draft-07/schema#"  # the keywords we use mean the same there
     code = str(fastjsonschema.compile_to_code(schema, formats={"date": r"^\d{4}-\d{2}-\d{2}$"}))
     imported = "from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException\n"
@@ -124,7 +128,7 @@ def full_validator(name: str) -> Any:
     """jsonschema's validator for the shipped schema *name* (it writes the messages)."""
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(json.loads(resources.files("jointgov").joinpath(f"schemas/{name}").read_text("utf-8")))
+    return Draft202012Validator(json.loads(_schema_bytes(name).decode("utf-8")))
 
 
 def read_checked(path: Path, schema: str, what: str, raw: bytes | None = None) -> tuple[dict[str, Any], Any]:

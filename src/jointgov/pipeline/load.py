@@ -46,13 +46,14 @@ def _decode(raw: bytes) -> tuple[str | None, Problem | None]:
     if nul >= 0:
         line, col = byte_position(raw, nul)
         return None, ("JG001", line, col, "this is a binary file, not YAML text (NUL byte)", "")
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw  # the mark is no character of the text
     try:
-        return raw.decode("utf-8-sig"), None
+        return body.decode("utf-8"), None
     except UnicodeDecodeError as exc:
-        line, col = byte_position(raw, exc.start)
+        line, col = byte_position(body, exc.start)
         return None, (
             "JG001", line, col,
-            f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x}): save it as UTF-8",
+            f"the file is not UTF-8 text (byte 0x{body[exc.start]:02x}): save it as UTF-8",
             "",
         )
 

@@ -11,7 +11,6 @@ import json
 import re
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from jointgov.model import Problem
@@ -24,7 +23,9 @@ FORMAT_VERSION = 1
 
 @cache
 def agreement_schema() -> dict[str, Any]:
-    """The JSON Schema of agreement format version 1, as shipped in the package."""
+    """The JSON Schema of agreement format version 1, as shipped in the package (read only to say what is wrong)."""
+    from importlib import resources
+
     text = resources.files("jointgov").joinpath("schemas/agreement-1.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema

@@ -101,14 +101,21 @@ class RunCache:
 def _file_value(value: Any, path: str, content: str) -> bool:
     """Whether a stored value is the fields of a ``Checked`` for the file at *path* with the digest *content*."""
     from jointgov.model import FileResult
-    from jointgov.repository.facts import Entry
-    from jointgov.simulation.results import FileSimulation
 
     if not (isinstance(value, tuple) and len(value) == 5):
         return False
     result, skipped, entry, simulation, digest_ = value
+    if entry is not None:  # the types of a repository entry and a simulation are imported only when there is one
+        from jointgov.repository.facts import Entry
+
+        if not isinstance(entry, Entry):
+            return False
+    if simulation is not None:
+        from jointgov.simulation.results import FileSimulation
+
+        if not isinstance(simulation, FileSimulation):
+            return False
     return (isinstance(result, FileResult | None) and isinstance(skipped, str)
-            and isinstance(entry, Entry | None) and isinstance(simulation, FileSimulation | None)
             and digest_ == content and (result is None or result.path == shown_path(path)))
 
 

@@ -56,6 +56,20 @@ def test_a_one_file_text_check_imports_only_what_it_needs(tmp_path: Path) -> Non
     assert within(cold, NEVER) == ["tempfile"]  # to write the cache
 
 
+def test_a_one_file_check_served_from_the_results_cache_imports_no_more(tmp_path: Path) -> None:
+    """With check's results cache on (as users have it), the run that fills it and the run served from it import
+    nothing of the list above (the cache's types of a repository entry and a simulation only when it holds one)."""
+    agreement = tmp_path / "a.yaml"
+    shutil.copy(PROTOCOLS / "joint-post-2003.yaml", agreement)
+    env = {"JOINTGOV_CACHE_DIR": str(tmp_path / "cache"), "JOINTGOV_NO_RESULTS_CACHE": ""}
+    args = ("check", agreement.name, "--as-of", AS_OF.isoformat())
+    imported(*args, cwd=tmp_path, env=env)  # fills both caches
+    assert (tmp_path / "cache" / "results" / "results.sqlite").is_file()
+    served = imported(*args, cwd=tmp_path, env=env)
+    assert "jointgov.cache.store" in served
+    assert within(served, COMPILING + NEVER) == []
+
+
 def _rule(directory: Path, kind: str) -> None:
     (directory / "ACME001-party.yaml").write_text(
         "id: ACME001\nname: party-kind\nseverity: info\ntitle: a party of one kind\nrationale: r\nremediation: x\n"

@@ -57,8 +57,9 @@ def test_a_one_file_text_check_imports_only_what_it_needs(tmp_path: Path) -> Non
 
 
 def test_a_one_file_check_served_from_the_results_cache_imports_no_more(tmp_path: Path) -> None:
-    """With check's results cache on (as users have it), the run that fills it and the run served from it import
-    nothing of the list above (the cache's types of a repository entry and a simulation only when it holds one)."""
+    """With check's results cache on (as users have it), the run served from it imports nothing of the list above
+    (the cache's types of a repository entry and a simulation only when it holds one), nor the rule engine: the
+    ruleset is registered only when a file is to be checked."""
     agreement = tmp_path / "a.yaml"
     shutil.copy(PROTOCOLS / "joint-post-2003.yaml", agreement)
     env = {"JOINTGOV_CACHE_DIR": str(tmp_path / "cache"), "JOINTGOV_NO_RESULTS_CACHE": ""}
@@ -68,6 +69,7 @@ def test_a_one_file_check_served_from_the_results_cache_imports_no_more(tmp_path
     served = imported(*args, cwd=tmp_path, env=env)
     assert "jointgov.cache.store" in served
     assert within(served, COMPILING + NEVER) == []
+    assert "durable_rules_engine" not in served  # every result cached: no ruleset registered, no worker
 
 
 def _rule(directory: Path, kind: str) -> None:

@@ -167,7 +167,7 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
         check_outputs(outputs, [run_settings.baseline])
         recorded = baselines.read(run_settings.baseline)
     catalogue = prepare(run_settings)
-    checker = Checker(catalogue, options)
+    checker = Checker(catalogue, options, register=False)  # registered below unless every result is cached
     report = Report(as_of=options.as_of.isoformat(), catalogue_digest=catalogue.digest,
                     root=str(repository_root()), fail_on=run_settings.fail_on)
     simulate = run_settings.simulate if simulate is None else simulate
@@ -185,6 +185,8 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
     lost: list[Lost] = []
     cached = RunCache.open(file_pass, catalogue.digest, files) if cache and config.cache else None
     hits = cached.hits if cached is not None else {}
+    if len(hits) < len(files):
+        checker.register()  # before any work: a rule the engine refuses stops the run with exit 2
     results = _results([f for f in files if f not in hits], file_pass, run_settings.jobs)
     try:
         for path, checked in zip(files, _progress(files, _merged(files, hits, results)), strict=True):

@@ -23,7 +23,7 @@ from jointgov.files import read_bounded, shown
 from jointgov.model import SEVERITIES, ConfigError, FileResult, Finding, Limits, Options, Problem
 from jointgov.pipeline import facts as facts_mod
 from jointgov.pipeline.catalogue import Catalogue, Rule, load_catalogue, user_last
-from jointgov.pipeline.engine import EngineError, Firing
+from jointgov.pipeline.engine import Engine, EngineError, Firing
 from jointgov.pipeline.firings import at_expression, display_names, message, target
 from jointgov.pipeline.load import Loaded, parse_bytes
 from jointgov.pipeline.locate import Locations
@@ -223,18 +223,34 @@ def _parameter_problem(default: Any, value: Any) -> str:
 class Checker:
     """Holds the compiled catalogue and checks documents one by one (one engine per process)."""
 
-    def __init__(self, catalogue: Catalogue, options: Options) -> None:
+    def __init__(self, catalogue: Catalogue, options: Options, register: bool = True) -> None:
         """Select the rules, compile them (or take them from the cache: ``jointgov.pipeline.rulesets``) and register
-        the ruleset with the engine."""
+        the ruleset with the engine; with *register* false, only when a document is first checked (``engine``: a
+        run that takes every result from ``check``'s results cache need not register it at all)."""
         check_options(catalogue, options)
         self.catalogue = catalogue
         self.options = options
         self.active = [r for r in catalogue.rules if self._wanted(r)]
         self.active_ids = frozenset(r.id for r in self.active)
-        mine = user_last(r for r in self.active if r.match and r.level == "agreement")  # JG9xx: the repository
+        self._mine = user_last(r for r in self.active if r.match and r.level == "agreement")  # JG9xx: repository
         self.severity = {catalogue.by_key(k).id: v for k, v in options.severity.items()}  # type: ignore[union-attr]
         digest = hashlib.sha256(f"{catalogue.digest}|{sorted(self.active_ids)}|{options.params}".encode())
-        self.engine = document_engine(f"jg{digest.hexdigest()[:20]}", catalogue, mine, options.params)
+        self._name = f"jg{digest.hexdigest()[:20]}"
+        self._engine: Engine | None = None
+        if register:
+            self.register()
+
+    def register(self) -> Engine:
+        """Register the document rules' ruleset with the engine, if not yet done, and return the engine (a
+        ConfigError when the engine cannot hold a rule's condition)."""
+        if self._engine is None:
+            self._engine = document_engine(self._name, self.catalogue, self._mine, self.options.params)
+        return self._engine
+
+    @property
+    def engine(self) -> Engine:
+        """The engine holding the document rules' ruleset (registered on first use)."""
+        return self.register()
 
     def _wanted(self, rule: Rule) -> bool:
         if rule.locked:

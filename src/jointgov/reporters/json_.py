@@ -6,7 +6,17 @@ import json
 from typing import TextIO
 
 from jointgov import __version__
+from jointgov.model import Waived
 from jointgov.reporters.report import Report
+
+
+def waived_object(report: Report, w: Waived) -> dict[str, object]:
+    """A waived finding as the JSON reports give it: the finding, its fingerprint and the waiver."""
+    return dict(w.finding.as_dict(), fingerprint=report.fingerprint(w.finding),
+                waiver={"path": w.waiver.path, "line": w.waiver.line, "rule": w.waiver.rule,
+                        "target": w.waiver.target, "reason": w.waiver.reason,
+                        "approved_by": w.waiver.approved_by, "approved_on": w.waiver.approved_on,
+                        "expires_on": w.waiver.expires_on})
 
 
 def write(report: Report, out: TextIO, colour: bool = False) -> None:
@@ -18,12 +28,7 @@ def write(report: Report, out: TextIO, colour: bool = False) -> None:
         "files": [{"path": f.path, "sha256": f.sha256, "rules_run": f.rules_run} for f in report.files],
         "findings": [dict(f.as_dict(), fingerprint=report.fingerprint(f)) for f in report.findings],
         "summary": report.summary(),
-        "waived": [dict(w.finding.as_dict(), fingerprint=report.fingerprint(w.finding),
-                        waiver={"path": w.waiver.path, "line": w.waiver.line, "rule": w.waiver.rule,
-                                "target": w.waiver.target, "reason": w.waiver.reason,
-                                "approved_by": w.waiver.approved_by, "approved_on": w.waiver.approved_on,
-                                "expires_on": w.waiver.expires_on})
-                   for w in report.waived],
+        "waived": [waived_object(report, w) for w in report.waived],
         "baseline": {"hidden": report.baseline_hidden, "stale": report.baseline_stale},
         "skipped": [{"path": s.path, "reason": s.reason, "detail": s.detail} for s in report.skipped],
         "provenance": report.provenance(),

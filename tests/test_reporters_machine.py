@@ -330,7 +330,8 @@ def test_jsonl_is_one_object_a_line_ending_with_the_summary(waived_dir: Path) ->
                                    "expires_on": "2027-06-30"}
     summary = lines[-1]
     assert summary == {"type": "summary", "jointgov": __version__, "as_of": AS_OF,
-                       "catalogue_digest": summary["catalogue_digest"], "summary": {"error": 4, "warning": 4, "info": 0},
+                       "catalogue_digest": summary["catalogue_digest"],
+                       "summary": {"error": 4, "warning": 4, "info": 0},
                        "files": 1, "waived": 1, "skipped": 0, "baseline": {"hidden": 0, "stale": 0}}
     # the same findings, fingerprints and waiver as the JSON format's
     document = json.loads(cached("json", "agreement.yaml", waived_dir))

@@ -9,6 +9,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import shutil
 import signal
 from pathlib import Path
@@ -25,7 +26,7 @@ from tests.conftest import PROTOCOLS, ROOT
 AS_OF = "2026-11-23"
 REPOSITORY = ROOT / "tests" / "data" / "repository"
 ACROSS = ("JG901", "JG902", "JG903", "JG904", "JG905")
-STREAMED = ("text", "jsonl")
+STREAMED = ("text", "jsonl", "github")
 LOST = "p03-carers.yaml"
 
 
@@ -56,13 +57,25 @@ def _run(target: str, **kw: object) -> str:
     return out.getvalue()
 
 
+def _unnamed(fmt: str, output: str, path: Path) -> str:
+    """*output* less the name of the file it was written to, which the GitHub format's closing notice gives (where
+    every finding is) when some are not annotated."""
+    if fmt != "github":
+        return output
+    assert f"every finding is listed in this step's log (the group 'jointgov: every finding') and {path} (" in output
+    return output.replace(f" and {path} (", " (")
+
+
 def _located(fmt: str, output: str) -> list[tuple[str, int, int, str]]:
     """The findings of a text or JSON lines report, in its order: (path, line, column, rule id)."""
     if fmt == "jsonl":
         objects = [json.loads(line) for line in output.splitlines()]
         return [(o["path"], o["line"], o["column"], o["rule_id"]) for o in objects if o["type"] == "finding"]
+    lines = output.splitlines()
+    if fmt == "github":  # every finding, in the log group
+        lines = lines[lines.index("::group::jointgov: every finding") + 1:lines.index("::endgroup::")]
     out = []
-    for line in output.splitlines():
+    for line in lines:
         parts = line.split(": ", 3)
         if len(parts) == 4 and parts[1] in ("error", "warning", "info"):
             path, line_no, column = parts[0].rsplit(":", 2)
@@ -80,7 +93,8 @@ def test_streamed_output_is_the_whole_report_in_the_documented_order(fmt: str, w
     # the same format built whole (a --report beside it: the run keeps every finding, then writes)
     whole = tmp_path / f"whole.{fmt}"
     stdout = _run(target, fmt=fmt, jobs=2, reports=[f"{fmt}={whole}"])
-    assert whole.read_text(encoding="utf-8") == stdout == streamed[1]
+    file_text = whole.read_text(encoding="utf-8")
+    assert _unnamed(fmt, file_text, whole) == _unnamed(fmt, stdout, whole) == streamed[1]
     # the documented order: every finding of the JSON report, each file's own first (in the order of the paths),
     # then those across agreements
     document = json.loads(_run(target, fmt="json", jobs=2))
@@ -95,7 +109,7 @@ def test_streamed_output_is_the_whole_report_in_the_documented_order(fmt: str, w
 def test_streaming_to_a_file_writes_it_whole(fmt: str, mixed: Path, tmp_path: Path) -> None:
     output = tmp_path / "reports" / f"report.{fmt}"
     assert _run(str(mixed), fmt=fmt, jobs=2, output=str(output)) == ""
-    assert output.read_text(encoding="utf-8") == _run(str(mixed), fmt=fmt, jobs=2)
+    assert _unnamed(fmt, output.read_text(encoding="utf-8"), output) == _run(str(mixed), fmt=fmt, jobs=2)
     assert os.listdir(output.parent) == [output.name]  # no temporary file left
 
 
@@ -147,7 +161,7 @@ def test_a_lost_file_still_exits_3_and_the_file_covers_the_others(fmt: str, mixe
     assert run([str(mixed)], as_of=AS_OF, fail_on="never", fmt=fmt, jobs=2, output=str(output)) == 3
     assert capsys.readouterr().err.startswith(f"jointgov: internal error: {mixed / LOST}: its check was killed by "
                                               "SIGKILL")
-    assert _unprinted(fmt, output.read_text(encoding="utf-8")) == _unprinted(fmt, expected)
+    assert _unprinted(fmt, _unnamed(fmt, output.read_text(encoding="utf-8"), output)) == _unprinted(fmt, expected)
 
 
 def _unprinted(fmt: str, output: str) -> object:
@@ -187,3 +201,28 @@ def test_a_baseline_hides_streamed_findings(mixed: Path, tmp_path: Path) -> None
     assert [line["type"] for line in lines] == ["summary"]
     recorded = len(json.loads(baseline.read_text(encoding="utf-8"))["findings"])
     assert lines[-1]["baseline"] == {"hidden": recorded, "stale": 0}
+
+
+@pytest.mark.parametrize("where", ["protocols", "mixed"])
+def test_github_annotates_the_most_severe_findings_from_each_file_in_turn(where: str, mixed: Path) -> None:
+    """The streamed GitHub format keeps only the findings it may annotate; it annotates what the whole list would
+    give: in the documented order, most severe first, the first of each file, then the second of each ..."""
+    target = _target(where, mixed)
+    document = json.loads(_run(target, fmt="json", jobs=2))
+    findings = [f for f in document["findings"] if f["rule_id"] not in ACROSS]
+    findings += [f for f in document["findings"] if f["rule_id"] in ACROSS]
+    expected = []
+    for severity, room in (("error", 10), ("warning", 10), ("info", 9)):
+        queues: dict[str, list[dict[str, object]]] = {}
+        for f in findings:
+            if f["severity"] == severity:
+                queues.setdefault(f["path"], []).append(f)
+        ordered = [q[depth] for depth in range(max(map(len, queues.values()), default=0))
+                   for q in queues.values() if depth < len(q)]
+        expected += [(f["rule_id"], f["line"], f["column"]) for f in ordered[:room]]
+    lines = _run(target, fmt="github", jobs=2).splitlines()
+    annotations = lines[lines.index("::endgroup::") + 1:-1]
+    pattern = re.compile(r"::(?:error|warning|notice) file=[^,]+,line=(\d+),col=(\d+),title=(JG\d+) ")
+    shown = [(m[3], int(m[1]), int(m[2])) for m in map(pattern.match, annotations) if m]
+    assert len(shown) == len(annotations) == len(expected) > 10
+    assert shown == expected

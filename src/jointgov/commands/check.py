@@ -201,10 +201,11 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
                                                   os.path.normpath(path) in named))
                     continue
                 intake.add(checked.result)
-                entries += [checked.entry] if checked.entry is not None else []
+                entries += [intake.entry(checked.entry)] if checked.entry is not None else []
                 report.simulations += [checked.simulation] if checked.simulation is not None else []
         finally:
             results.close()  # stops the workers, also when the run is interrupted
+            intake.memo.clear()
         if across:
             lost += _repository_pass(report, catalogue, registry, repository, entries, options)
         report.findings.sort()
@@ -257,6 +258,14 @@ class _Intake:
         self.report, self.sink, self.recorded = report, sink, recorded
         self.seen: set[str] = set()
         self.shared: dict[frozenset[str], frozenset[str]] = {}
+        self.memo: dict[object, object] = {}
+
+    def entry(self, item: Entry) -> Entry:
+        """A file's entry for the repository rules, kept till they run: sharing the values it has in common with
+        the others."""
+        from jointgov.repository.facts import shared
+
+        return shared(item, self.memo)
 
     def add(self, result: FileResult) -> None:
         """One file's result."""

@@ -226,3 +226,26 @@ def test_github_annotates_the_most_severe_findings_from_each_file_in_turn(where:
     shown = [(m[3], int(m[1]), int(m[2])) for m in map(pattern.match, annotations) if m]
     assert len(shown) == len(annotations) == len(expected) > 10
     assert shown == expected
+
+
+def test_kept_entries_share_what_they_have_in_common() -> None:
+    """The repository entries kept till the rules across agreements run share their equal values, and are equal
+    to the entries as made."""
+    import datetime as dt
+    import pickle
+
+    from jointgov.model import Limits
+    from jointgov.pipeline.checker import open_agreement
+    from jointgov.repository.facts import entry, shared
+
+    made = entry(open_agreement(str(REPOSITORY / "barking-dagenham-2001.yaml"), Limits()), dt.date(2026, 11, 23),
+                 ("", "/name"))
+    first, second = (pickle.loads(pickle.dumps(made)) for _ in range(2))  # as two workers send them
+    memo: dict[object, object] = {}
+    kept = [shared(first, memo), shared(second, memo)]
+    assert kept == [made, made]
+    assert kept[0].parties and kept[0].posts
+    assert all(a is b for a, b in zip(kept[0].parties, kept[1].parties, strict=True))
+    assert all(a is b for a, b in zip(kept[0].posts, kept[1].posts, strict=True))
+    assert all(a is b for a, b in zip(kept[0].positions, kept[1].positions, strict=True))
+    assert first.parties[0] is not second.parties[0]

@@ -127,7 +127,7 @@ class Stream:
 
     def end(self, report: Report) -> None:
         """The findings across agreements (into the log group), the annotations, then the closing notice."""
-        self.file(report, [f for f in report.findings if report.across(f)], [])
+        self.file(report, report.across(), [])
         if self.held is None:
             self.out.write("::endgroup::\n")
         room = dict(self.room)

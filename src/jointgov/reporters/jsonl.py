@@ -59,9 +59,8 @@ class Stream:
 
     def end(self, report: Report) -> None:
         """The findings across agreements, the files skipped, the simulations, then the summary line."""
-        for finding in report.findings:
-            if report.across(finding):
-                self._finding(report, finding)
+        for finding in report.across():
+            self._finding(report, finding)
         for skipped in report.skipped:
             self._line("skipped", {"path": skipped.path, "reason": skipped.reason, "detail": skipped.detail})
         summary: dict[str, Any] = {

@@ -125,10 +125,11 @@ class Report:
         """The waived findings (those already streamed included)."""
         return len(self.waived) + self.streamed.waived
 
-    def across(self, finding: Finding) -> bool:
-        """Whether *finding* comes from the pass across agreements (a repository rule's, or the register's): the
-        streaming formats write those after every file's own."""
-        return (bool(self.register) and finding.path == self.register) or finding.rule_id in self._repository_rules()
+    def across(self) -> list[Finding]:
+        """The findings of the pass across agreements (the repository rules', and the register's): the streaming
+        formats write them after every file's own."""
+        repository = self._repository_rules()
+        return [f for f in self.findings if f.rule_id in repository or (self.register and f.path == self.register)]
 
     def _repository_rules(self) -> frozenset[str]:
         return frozenset(r.id for r in self.rules if r.level == "repository")
@@ -271,7 +272,8 @@ class Stream(Protocol):
         """Write one file's own findings (sorted) and waived findings; *report* is the run's so far."""
 
     def end(self, report: Report) -> None:
-        """Write the rest: *report* holds the findings across agreements only, and ``streamed`` counts the others."""
+        """Write the rest: the findings across agreements (``Report.across``; when the run streams, the only ones
+        *report* holds, ``streamed`` counting the others), then the summary."""
 
 
 class StreamFactory(Protocol):

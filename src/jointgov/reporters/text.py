@@ -91,7 +91,7 @@ class Stream:
 
     def end(self, report: Report) -> None:
         """The findings across agreements in *report*, the named files skipped, the summary, the scenarios."""
-        for f in printable_copy([f for f in report.findings if report.across(f)]):
+        for f in printable_copy(report.across()):
             self.out.write(finding_line(f, self.style) + "\n")
         for item in printable_copy(report.skipped):
             if item.named:

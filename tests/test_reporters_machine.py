@@ -33,7 +33,7 @@ from jointgov import __version__
 from jointgov.commands.check import run
 from jointgov.model import Finding
 from jointgov.pipeline.catalogue import load_catalogue
-from jointgov.reporters import github
+from jointgov.reporters import github, json_
 from jointgov.reporters.github import escape_data, escape_property
 from jointgov.reporters.report import Report
 from jointgov.reporters.sources import cite
@@ -309,6 +309,17 @@ def test_github_annotates_findings_and_notes_waivers(waived_dir: Path, tmp_path:
         "::notice file=x.yaml,line=2,col=3,title=JG999 note-rule::fine",
         f"::notice::jointgov: 1 info in 0 files; 0 waived (jointgov {__version__}, rule catalogue abcdef012345, "
         f"as of {AS_OF})"]
+
+
+# JSON
+
+def test_json_is_written_part_by_part_as_json_dump_lays_it_out(waived_dir: Path) -> None:
+    """The JSON report is written a finding at a time (no second copy of them all), in json.dump's layout."""
+    empty = io.StringIO()
+    json_.write(Report(as_of=AS_OF), empty)
+    for text in (cached("json"), cached("json", "agreement.yaml", waived_dir), empty.getvalue()):
+        assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+    assert json.loads(empty.getvalue())["findings"] == []
 
 
 # JSON lines

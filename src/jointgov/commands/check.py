@@ -6,7 +6,9 @@ repository rules, and (``--simulate``) its stress scenarios, run on the same doc
 process. That pass runs in worker processes (``jointgov.commands.workers``; many files are spread over
 several), so that a rule engine that dies takes only its file with it; the output is the same whatever
 their number. Outputs are checked before any work (``jointgov.files.check_outputs``) and written all or
-none.
+none. The formats that can (text, GitHub, JSON lines: ``jointgov.reporters.report.Stream``) are written as the
+run goes, each file's findings as soon as it and every file before it are checked, and not kept; ``--output``
+then streams into its temporary file (``jointgov.files.streamed_output``).
 """
 
 from __future__ import annotations

@@ -385,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--jobs", type=int, help="--jobs for jointgov (default: the number of cores, if supported)")
     parser.add_argument("--as-of", default=AS_OF, help=f"--as-of for jointgov (default {AS_OF})")
+    parser.add_argument("--format", dest="fmt", help="--format for jointgov (default: its own, text); the text, github "
+                                                     "and jsonl formats stream, the others keep every finding")
     parser.add_argument("--interval", type=float, default=0.05, help="process-tree memory sampling, seconds")
     parser.add_argument("--json", type=Path, help="also write every sample and the machine to this file")
     parser.add_argument("--report", type=Path, metavar="JSON", help="only print the report of an earlier --json file")
@@ -407,6 +409,8 @@ def main(argv: list[str] | None = None) -> int:
     jg_help = subprocess.run([str(bindir / "jointgov"), "check", "--help"], capture_output=True, text=True, env=env)
     has_jobs = "--jobs" in jg_help.stdout
     jobs = ["--jobs", str(args.jobs or os.cpu_count() or 1)] if has_jobs else []
+    if args.fmt:
+        jobs += ["--format", args.fmt]
     if args.jobs and not has_jobs:
         print("run.py: this jointgov has no --jobs option; running without it", file=sys.stderr)
 

@@ -90,6 +90,7 @@ MAKERS: dict[str, Callable[[], str]] = {
     "sarif.json": lambda: machine_report("sarif"),
     "junit.xml": lambda: machine_report("junit"),
     "github.txt": lambda: machine_report("github"),
+    "report.jsonl": lambda: machine_report("jsonl"),
     "diff.md": diff_report,
 }
 """Each golden file, and how it is made."""

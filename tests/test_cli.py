@@ -171,7 +171,11 @@ def test_progress_bar_on_a_terminal_only_for_many_files(tmp_path: Path) -> None:
     for i in range(25):
         (tmp_path / f"a{i:02d}.yaml").write_text(BASE)
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
-    assert b"checking" in _pty_output(["check", str(tmp_path), "--fail-on", "never", *AS_OF], env)
+    output = tmp_path / "out" / "report.json"
+    assert b"checking" in _pty_output(["check", str(tmp_path), "--fail-on", "never", *AS_OF, "-o", str(output)], env)
+    # the text format streamed to the terminal: its lines show the progress, no bar is drawn across them
+    streamed = _pty_output(["check", str(tmp_path), "--fail-on", "never", *AS_OF], env)
+    assert b"checking" not in streamed and streamed.endswith(b"125 errors, 125 warnings in 25 files\r\n")
     piped = subprocess.run([sys.executable, "-m", "jointgov", "check", str(tmp_path), "--fail-on", "never", *AS_OF],
                            capture_output=True, env=env)
     assert piped.returncode == 0 and b"checking" not in piped.stderr and piped.stderr == b""

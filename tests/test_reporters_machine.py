@@ -33,7 +33,7 @@ from jointgov import __version__
 from jointgov.commands.check import run
 from jointgov.model import Finding
 from jointgov.pipeline.catalogue import load_catalogue
-from jointgov.reporters import github
+from jointgov.reporters import github, json_
 from jointgov.reporters.github import escape_data, escape_property
 from jointgov.reporters.report import Report
 from jointgov.reporters.sources import cite
@@ -41,7 +41,7 @@ from tests.conftest import BASE, ROOT, official_schema
 from tests.goldens import ROOT_PLACEHOLDER, expected
 
 AS_OF = "2026-11-23"
-GOLDEN_FILES = {"sarif": "sarif.json", "junit": "junit.xml", "github": "github.txt"}
+GOLDEN_FILES = {"sarif": "sarif.json", "junit": "junit.xml", "github": "github.txt", "jsonl": "report.jsonl"}
 BARKING = "protocols/barking-dagenham-2001.yaml"
 GLASGOW = "protocols/glasgow-joint-board.yaml"
 WAIVER_REASON = "The clauses are being redrafted: legal teams, both parties, 100% review."
@@ -309,6 +309,56 @@ def test_github_annotates_findings_and_notes_waivers(waived_dir: Path, tmp_path:
         "::notice file=x.yaml,line=2,col=3,title=JG999 note-rule::fine",
         f"::notice::jointgov: 1 info in 0 files; 0 waived (jointgov {__version__}, rule catalogue abcdef012345, "
         f"as of {AS_OF})"]
+
+
+# JSON
+
+def test_json_is_written_part_by_part_as_json_dump_lays_it_out(waived_dir: Path) -> None:
+    """The JSON report is written a finding at a time (no second copy of them all), in json.dump's layout."""
+    empty = io.StringIO()
+    json_.write(Report(as_of=AS_OF), empty)
+    for text in (cached("json"), cached("json", "agreement.yaml", waived_dir), empty.getvalue()):
+        assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+    assert json.loads(empty.getvalue())["findings"] == []
+
+
+# JSON lines
+
+JSONL_FINDING = {"type", "rule_id", "rule_name", "severity", "path", "line", "column", "message", "pointer",
+                 "fingerprint"}
+
+
+def test_jsonl_is_one_object_a_line_ending_with_the_summary(waived_dir: Path) -> None:
+    lines = [json.loads(line) for line in cached("jsonl", "agreement.yaml", waived_dir).splitlines()]
+    assert [(o["type"], o["rule_id"], o["line"], o["column"]) for o in lines[:-1]] == [
+        ("finding", "JG201", 1, 1), ("finding", "JG204", 1, 1), ("finding", "JG301", 1, 1),
+        ("finding", "JG303", 1, 1), ("finding", "JG604", 1, 1), ("finding", "JG605", 1, 1),
+        ("finding", "JG606", 1, 1), ("finding", "JG603", 13, 1), ("waived", "JG607", 1, 1)]
+    assert all(set(o) == JSONL_FINDING for o in lines[:-2])
+    assert set(lines[-2]) == JSONL_FINDING | {"waiver"}
+    assert lines[-2]["waiver"] == {"path": "agreement.yaml", "line": WAIVER_LINE, "rule": "JG607", "target": "",
+                                   "reason": WAIVER_REASON, "approved_by": "board", "approved_on": "2025-01-15",
+                                   "expires_on": "2027-06-30"}
+    summary = lines[-1]
+    assert summary == {"type": "summary", "jointgov": __version__, "as_of": AS_OF,
+                       "catalogue_digest": summary["catalogue_digest"],
+                       "summary": {"error": 4, "warning": 4, "info": 0},
+                       "files": 1, "waived": 1, "skipped": 0, "baseline": {"hidden": 0, "stale": 0}}
+    # the same findings, fingerprints and waiver as the JSON format's
+    document = json.loads(cached("json", "agreement.yaml", waived_dir))
+    assert [{k: v for k, v in o.items() if k != "type"} for o in lines[:-2]] == document["findings"]
+    assert {k: v for k, v in lines[-2].items() if k != "type"} == document["waived"][0]
+    assert summary["catalogue_digest"] == document["provenance"]["catalogue_digest"]
+
+
+def test_jsonl_of_the_protocols_matches_the_json_report() -> None:
+    lines = [json.loads(line) for line in cached("jsonl").splitlines()]
+    document = json_findings()
+    assert sorted((o["path"], o["line"], o["column"], o["rule_id"], o["message"]) for o in lines
+                  if o["type"] == "finding") == [(f["path"], f["line"], f["column"], f["rule_id"], f["message"])
+                                                 for f in document["findings"]]
+    assert lines[-1]["type"] == "summary" and lines[-1]["summary"] == document["summary"]
+    assert lines[-1]["files"] == len(document["files"])
 
 
 # Golden files

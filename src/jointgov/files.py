@@ -10,8 +10,9 @@ import errno
 import fnmatch
 import os
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from jointgov.model import ConfigError, Limits
 
@@ -236,6 +237,47 @@ def write_outputs(items: Sequence[tuple[str, str]]) -> None:
     except OSError as exc:
         raise ConfigError(f"cannot write {shown(str(exc.filename or ''))}: {exc.strerror or exc}: no report was "
                           "written") from exc
+
+
+@contextlib.contextmanager
+def streamed_output(path: str) -> Iterator[tuple[TextIO, Callable[[], None]]]:
+    """A report written as the run goes, still whole or not at all: yields the stream (a temporary file beside
+    *path*) and the function that puts it in place (synced, then renamed over *path*, interruptions held);
+    leaving the block without calling it, whatever the reason, removes the temporary file and leaves *path* as it
+    was. A file that cannot be written is a ConfigError (exit 2), as in ``write_outputs``."""
+    import tempfile  # only when a report is written to a file
+
+    target = Path(os.path.realpath(path))
+
+    def refused(exc: OSError) -> ConfigError:
+        return ConfigError(f"cannot write {shown(path)}: {exc.strerror or exc}: no report was written")
+
+    if (target.exists() and not target.is_file()) or str(target).startswith(("/dev/", "/proc/")):
+        raise refused(OSError(errno.EISDIR if target.is_dir() else errno.EINVAL, "not a regular file"))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise refused(exc) from exc
+    stream = os.fdopen(handle, "w", encoding="utf-8", newline="")
+
+    def commit() -> None:
+        try:
+            stream.flush()
+            os.fsync(stream.fileno())
+            stream.close()
+            os.chmod(temp, _mode_for(target))  # mkstemp makes the file private (0600)
+            with _held():
+                os.replace(temp, target)
+        except OSError as exc:
+            raise refused(exc) from exc
+
+    try:
+        yield stream, commit
+    finally:
+        stream.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
 
 
 @contextlib.contextmanager

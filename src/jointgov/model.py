@@ -22,7 +22,7 @@ FAIL_ON: tuple[str, ...] = (*SEVERITIES, "never")
 SEVERITY_RANK: dict[str, int] = {"error": 3, "warning": 2, "info": 1, "never": 4}
 """Rank used by ``--fail-on``: a finding fails the run when its rank is >= the threshold's."""
 
-REPORT_FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "github", "markdown", "summary", "html")
+REPORT_FORMATS: tuple[str, ...] = ("text", "json", "jsonl", "sarif", "junit", "github", "markdown", "summary", "html")
 """``check --format`` and ``--report`` (one module each in ``jointgov.reporters``)."""
 SIMULATE_FORMATS: tuple[str, ...] = ("text", "json")
 """``simulate --format``."""

@@ -6,11 +6,14 @@ repository rules, and (``--simulate``) its stress scenarios, run on the same doc
 process. That pass runs in worker processes (``jointgov.commands.workers``; many files are spread over
 several), so that a rule engine that dies takes only its file with it; the output is the same whatever
 their number. Outputs are checked before any work (``jointgov.files.check_outputs``) and written all or
-none.
+none. The formats that can (text, GitHub, JSON lines: ``jointgov.reporters.report.Stream``) are written as the
+run goes, each file's findings as soon as it and every file before it are checked, and not kept; ``--output``
+then streams into its temporary file (``jointgov.files.streamed_output``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
@@ -28,6 +31,7 @@ from jointgov.files import (
     excluded,
     find_registry,
     repository_root,
+    streamed_output,
     write_outputs,
 )
 from jointgov.model import (
@@ -47,7 +51,7 @@ if TYPE_CHECKING:
     from jointgov.cache.run import RunCache
     from jointgov.pipeline.catalogue import Catalogue
     from jointgov.pipeline.checker import Checker
-    from jointgov.reporters.report import Report
+    from jointgov.reporters.report import Report, Stream, StreamFactory
     from jointgov.repository.checker import RepositoryChecker
     from jointgov.repository.facts import Entry
     from jointgov.simulation.machine import Simulator
@@ -172,7 +176,7 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
                     root=str(repository_root()), fail_on=run_settings.fail_on)
     simulate = run_settings.simulate if simulate is None else simulate
     report.rules = [RuleInfo(r.id, r.name, checker.severity.get(r.id, r.severity), r.area, r.title, r.rationale,
-                             r.remediation, r.evidence, r.checks)
+                             r.remediation, r.evidence, r.checks, r.level)
                     for r in checker.active if simulate or r.level != "scenario"]
     across = bool(registry) or any(os.path.isdir(p) for p in paths)
     repository = _repository_checker(catalogue, checker) if across else None
@@ -183,43 +187,64 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
                       for p, glob, was_named in left_out]
     entries: list[Entry] = []
     lost: list[Lost] = []
-    cached = RunCache.open(file_pass, catalogue.digest, files) if cache and config.cache else None
-    hits = cached.hits if cached is not None else {}
-    if len(hits) < len(files):
-        checker.register()  # before any work: a rule the engine refuses stops the run with exit 2
-    results = _results([f for f in files if f not in hits], file_pass, run_settings.jobs)
-    try:
-        for path, checked in zip(files, _progress(files, _merged(files, hits, results)), strict=True):
-            if isinstance(checked, Lost):
-                lost.append(checked)
-                continue
-            if cached is not None and path not in hits:
-                cached.fresh.append((path, checked))
-            if checked.result is None:
-                report.skipped.append(Skipped(path, "not-an-agreement", checked.skipped,
-                                              os.path.normpath(path) in named))
-                continue
-            _add(report, checked.result)
-            entries += [checked.entry] if checked.entry is not None else []
-            report.simulations += [checked.simulation] if checked.simulation is not None else []
-    finally:
-        results.close()  # stops the workers, also when the run is interrupted
-    if cached is not None:
-        cached.store()
-    if across:
-        lost += _repository_pass(report, catalogue, registry, repository, entries, options, cached)
-    if cached is not None:
-        cached.close()
-    report.findings.sort()
-    report.waived.sort(key=lambda w: w.finding)
-    report.skipped.sort(key=lambda s: s.path)
-    if report.files or report.skipped or not lost:  # nothing to report when the only file was lost
-        _write(report, run_settings.fmt, output, out, colour, extra_reports, write_baseline, recorded)
+    stream = _streaming(run_settings.fmt, extra_reports, write_baseline)
+    with contextlib.ExitStack() as stack:
+        sink, commit = None, None
+        if stream is not None:  # each file's findings written as soon as it is checked, and let go
+            target = out
+            if output:  # into a temporary file, put in place at the end: all or none
+                target, commit = stack.enter_context(streamed_output(output))
+                report.written = [output]
+            sink = stream(target, run_settings.fmt == "text" and not output and use_colour(colour, out))
+        intake = _Intake(report, sink, recorded)
+        bar = sink is None or bool(output) or not out.isatty()  # findings on the terminal show the progress
+        cached = RunCache.open(file_pass, catalogue.digest, files) if cache and config.cache else None
+        hits = cached.hits if cached is not None else {}
+        if len(hits) < len(files):
+            checker.register()  # before any work: a rule the engine refuses stops the run with exit 2
+        results = _results([f for f in files if f not in hits], file_pass, run_settings.jobs)
+        try:
+            for path, checked in zip(files, _progress(files, _merged(files, hits, results), bar), strict=True):
+                if isinstance(checked, Lost):
+                    lost.append(checked)
+                    continue
+                if cached is not None and path not in hits:
+                    cached.fresh.append((path, checked))
+                if checked.result is None:
+                    report.skipped.append(Skipped(path, "not-an-agreement", checked.skipped,
+                                                  os.path.normpath(path) in named))
+                    continue
+                intake.add(checked.result)
+                entries += [intake.entry(checked.entry)] if checked.entry is not None else []
+                report.simulations += [checked.simulation] if checked.simulation is not None else []
+        finally:
+            results.close()  # stops the workers, also when the run is interrupted
+            intake.memo.clear()
+        if cached is not None:
+            cached.store()
+        if across:
+            lost += _repository_pass(report, catalogue, registry, repository, entries, options, cached)
+        if cached is not None:
+            cached.close()
+        report.findings.sort()
+        report.waived.sort(key=lambda w: w.finding)
+        report.skipped.sort(key=lambda s: s.path)
+        if report.file_count() or report.skipped or not lost:  # nothing to report when the only file was lost
+            if sink is None:
+                _write(report, run_settings.fmt, output, out, colour, extra_reports, write_baseline, recorded)
+            else:
+                if recorded is not None:
+                    baselines.apply(recorded, report, intake.seen)
+                sink.end(report)
+                if commit is not None:
+                    commit()
+                _step_summary(report, run_settings.fmt, extra_reports)
     if lost:
-        _say_lost(lost, len(report.files))
+        _say_lost(lost, report.file_count())
         return EXIT_INTERNAL
     threshold = SEVERITY_RANK[run_settings.fail_on]
-    failing = any(SEVERITY_RANK[f.severity] >= threshold for f in report.findings)
+    counts = report.summary()
+    failing = any(counts.get(severity, 0) for severity, rank in SEVERITY_RANK.items() if rank >= threshold)
     return EXIT_FINDINGS if failing else EXIT_CLEAN
 
 
@@ -243,15 +268,56 @@ def _say_lost(lost: list[Lost], reported: int) -> None:
     sys.stderr.write(f"jointgov: {cover}; {plea}\n")
 
 
-def _add(report: Report, result: FileResult) -> None:
-    """One file's result in the report."""
-    from jointgov.reporters.report import FileSummary
+class _Intake:
+    """Takes each file's result into the report; or, streaming, writes it to *sink* (less the findings the baseline
+    *recorded*, their fingerprints kept in ``seen``) and only counts it."""
 
-    title, agreement_id, parties = result.identity
-    report.files.append(FileSummary(result.path, result.sha256, result.rules_run, result.applicable,
-                                    result.waivers, title, agreement_id, parties))
-    report.findings.extend(result.findings)
-    report.waived.extend(result.waived)
+    def __init__(self, report: Report, sink: Stream | None, recorded: frozenset[str] | None) -> None:
+        self.report, self.sink, self.recorded = report, sink, recorded
+        self.seen: set[str] = set()
+        self.shared: dict[frozenset[str], frozenset[str]] = {}
+        self.memo: dict[object, object] = {}
+
+    def entry(self, item: Entry) -> Entry:
+        """A file's entry for the repository rules, kept till they run: sharing the values it has in common with
+        the others."""
+        from jointgov.repository.facts import shared
+
+        return shared(item, self.memo)
+
+    def add(self, result: FileResult) -> None:
+        """One file's result."""
+        from jointgov.reporters.report import FileSummary
+
+        report = self.report
+        if self.sink is not None:
+            findings = sorted(result.findings)
+            if self.recorded is not None:
+                from jointgov.reporters import baseline as baselines
+
+                findings = baselines.hide(self.recorded, report, findings, self.seen)
+            waived = sorted(result.waived, key=lambda w: w.finding)
+            report.let_go(findings, waived, result.rules_run)
+            self.sink.file(report, findings, waived)
+            return
+        title, agreement_id, parties = result.identity
+        applicable = self.shared.setdefault(result.applicable, result.applicable)  # most files share one: keep one
+        report.files.append(FileSummary(result.path, result.sha256, result.rules_run, applicable,
+                                        result.waivers, title, agreement_id, parties))
+        report.findings.extend(result.findings)
+        report.waived.extend(result.waived)
+
+
+def _streaming(fmt: str, extra_reports: list[tuple[str, str]], write_baseline: str | None) -> StreamFactory | None:
+    """How the run's format is written as the run goes, when it can be: a format that can (text, GitHub, JSON lines),
+    and no other report that needs every finding at the end (``--report``, ``--write-baseline``); else None."""
+    from jointgov.reporters.report import streamer
+
+    if extra_reports or write_baseline:
+        return None
+    if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):  # the job summary needs every finding
+        return None
+    return streamer(fmt)
 
 
 def _write(report: Report, fmt: str, output: str | None, out: TextIO, colour: str | bool | None,
@@ -275,6 +341,14 @@ def _write(report: Report, fmt: str, output: str | None, out: TextIO, colour: st
     write_outputs(documents)
     if not output:
         writer(fmt)(report, out, fmt == "text" and use_colour(colour, out))
+    _step_summary(report, fmt, extra_reports)
+
+
+def _step_summary(report: Report, fmt: str, extra_reports: list[tuple[str, str]]) -> None:
+    """With ``--format github`` in GitHub Actions (``$GITHUB_STEP_SUMMARY`` set), append the summary to the job
+    summary too."""
+    from jointgov.reporters.report import writer
+
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt == "github" and step_summary and all(p != step_summary for _, p in extra_reports):
         stream = io.StringIO()
@@ -336,6 +410,7 @@ def _repository_pass(report: Report, catalogue: Catalogue, registry: str | None,
     summary, findings, applicable = kept
     if summary is not None:
         report.files.append(summary)
+        report.register = summary.path
     report.findings.extend(findings)
     for file in report.files:
         file.applicable |= applicable.get(file.path, frozenset())
@@ -356,9 +431,10 @@ def _results(items: list[str], work: Callable[[str], T], jobs: int) -> Generator
         pool.close()
 
 
-def _progress(files: list[str], results: Iterator[Checked | Lost]) -> Iterator[Checked | Lost]:
-    """Pass results through, with a progress bar on stderr when it is a terminal and there are many files."""
-    if len(files) < PROGRESS_FROM or not sys.stderr.isatty():
+def _progress(files: list[str], results: Iterator[Checked | Lost], shown: bool = True) -> Iterator[Checked | Lost]:
+    """Pass results through, with a progress bar on stderr when it is a terminal, there are many files, and
+    *shown*."""
+    if not shown or len(files) < PROGRESS_FROM or not sys.stderr.isatty():
         yield from results
         return
     import click

@@ -13,10 +13,11 @@ reports against the baseline as it was, and records every finding of today.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from jointgov import __version__
 from jointgov.files import read_bounded
-from jointgov.model import ConfigError
+from jointgov.model import ConfigError, Finding
 from jointgov.reporters.report import Report
 
 MAX_BYTES = 256 << 20
@@ -52,16 +53,23 @@ def read(path: str) -> frozenset[str]:
     return frozenset(findings)
 
 
-def apply(recorded: frozenset[str], report: Report) -> None:
-    """Hide the findings whose fingerprints are *recorded*; count the recorded entries that no longer occur."""
-    seen = set()
+def hide(recorded: frozenset[str], report: Report, findings: Sequence[Finding], seen: set[str]) -> list[Finding]:
+    """*findings* less those whose fingerprints are *recorded* (counted in the report's ``baseline_hidden``, their
+    fingerprints added to *seen*)."""
     kept = []
-    for finding in report.findings:
+    for finding in findings:
         fingerprint = report.fingerprint(finding)
         if fingerprint in recorded:
             seen.add(fingerprint)
         else:
             kept.append(finding)
-    report.baseline_hidden = len(report.findings) - len(kept)
+    report.baseline_hidden += len(findings) - len(kept)
+    return kept
+
+
+def apply(recorded: frozenset[str], report: Report, seen: set[str] | None = None) -> None:
+    """Hide the findings whose fingerprints are *recorded*; count the recorded entries that no longer occur (*seen*:
+    the fingerprints of those already hidden, when the run streamed the findings)."""
+    seen = set() if seen is None else seen
+    report.findings = hide(recorded, report, report.findings, seen)
     report.baseline_stale = len(recorded - seen)
-    report.findings = kept

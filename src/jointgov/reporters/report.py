@@ -13,6 +13,7 @@ import hashlib
 import importlib
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar
@@ -37,6 +38,8 @@ class RuleInfo:
     evidence: tuple[dict[str, str], ...] = ()
     checks: str = ""
     """One plain sentence: what the rule checks."""
+    level: str = "agreement"
+    """``repository`` for the rules across agreements (JG9xx), which run after every file is checked."""
 
 
 @dataclass
@@ -53,6 +56,17 @@ class FileSummary:
     agreement_id: str = ""
     parties: tuple[str, ...] = ()
     """The agreement's title, id and party names, as read during the check (empty when unreadable)."""
+
+
+@dataclass
+class Streamed:
+    """What a streaming reporter has written and let go: counted, for the summary at the end."""
+
+    files: int = 0
+    unchecked: int = 0
+    findings: dict[str, int] = field(default_factory=dict)
+    """By severity."""
+    waived: int = 0
 
 
 @dataclass
@@ -78,13 +92,59 @@ class Report:
     written: list[str] = field(default_factory=list)
     """The files the run writes its reports to (``--output``, ``--report``): where a shortened report (GitHub
     annotations, a pull-request summary) says the full one is."""
+    register: str = ""
+    """The organisations register the run read (its findings come with those across agreements)."""
+    streamed: Streamed = field(default_factory=lambda: Streamed())
+    """What a streaming reporter has already written and the report no longer holds (``jointgov.reporters.stream``)."""
 
     def summary(self) -> dict[str, int]:
-        """Findings counted by severity, every severity present (waived findings not counted)."""
-        counts = {sev: 0 for sev in SEVERITIES}
+        """Findings counted by severity, every severity present (waived findings not counted), those already
+        streamed included."""
+        counts = {sev: self.streamed.findings.get(sev, 0) for sev in SEVERITIES}
         for finding in self.findings:
             counts[finding.severity] += 1
         return counts
+
+    def let_go(self, findings: Sequence[Finding], waived: Sequence[Waived], rules_run: bool) -> None:
+        """Count one file whose findings a ``Stream`` has written (the report does not hold them)."""
+        self.streamed.files += 1
+        self.streamed.unchecked += not rules_run
+        self.streamed.waived += len(waived)
+        for finding in findings:
+            self.streamed.findings[finding.severity] = self.streamed.findings.get(finding.severity, 0) + 1
+
+    def file_count(self) -> int:
+        """The files checked (those already streamed included)."""
+        return len(self.files) + self.streamed.files
+
+    def unchecked_count(self) -> int:
+        """The files not checked against the rules (their form is broken), those already streamed included."""
+        return sum(1 for f in self.files if not f.rules_run) + self.streamed.unchecked
+
+    def waived_count(self) -> int:
+        """The waived findings (those already streamed included)."""
+        return len(self.waived) + self.streamed.waived
+
+    def across(self) -> list[Finding]:
+        """The findings of the pass across agreements (the repository rules', and the register's): the streaming
+        formats write them after every file's own."""
+        repository = self._repository_rules()
+        return [f for f in self.findings if f.rule_id in repository or (self.register and f.path == self.register)]
+
+    def _repository_rules(self) -> frozenset[str]:
+        return frozenset(r.id for r in self.rules if r.level == "repository")
+
+    def by_file(self) -> list[tuple[list[Finding], list[Waived]]]:
+        """Each file's own findings and waived findings, in the order of the paths (the order a streaming format
+        writes them in), without those ``across`` agreements."""
+        groups: dict[str, tuple[list[Finding], list[Waived]]] = {}
+        repository = self._repository_rules()
+        for finding in self.findings:
+            if finding.rule_id not in repository and not (self.register and finding.path == self.register):
+                groups.setdefault(finding.path, ([], []))[0].append(finding)
+        for waived in self.waived:
+            groups.setdefault(waived.finding.path, ([], []))[1].append(waived)
+        return [groups[path] for path in sorted(groups)]
 
     def relative(self, path: str) -> str:
         """*path* relative to the repository root, with forward slashes."""
@@ -203,7 +263,36 @@ class Writer(Protocol):
         """Write *report* to *out* (*colour*: terminal colours, where the format has them)."""
 
 
+class Stream(Protocol):
+    """A format written as the run goes (text, GitHub, JSON lines): each file's findings as soon as that file and
+    every file before it are checked, so that a run holds none of them; then, at the end, what only the end knows
+    (the findings across agreements, the summary)."""
+
+    def file(self, report: Report, findings: Sequence[Finding], waived: Sequence[Waived]) -> None:
+        """Write one file's own findings (sorted) and waived findings; *report* is the run's so far."""
+
+    def end(self, report: Report) -> None:
+        """Write the rest: the findings across agreements (``Report.across``; when the run streams, the only ones
+        *report* holds, ``streamed`` counting the others), then the summary."""
+
+
+class StreamFactory(Protocol):
+    """How a format's ``Stream`` is made: ``Stream(out, colour)``."""
+
+    def __call__(self, out: TextIO, colour: bool = False) -> Stream:
+        """A stream writing to *out*."""
+
+
+def _module(fmt: str) -> Any:
+    return importlib.import_module(f"jointgov.reporters.{'json_' if fmt == 'json' else fmt}")
+
+
 def writer(fmt: str) -> Writer:
     """The ``write`` function of the reporter for *fmt*, imported only when used."""
-    module = importlib.import_module(f"jointgov.reporters.{'json_' if fmt == 'json' else fmt}")
-    return module.write  # type: ignore[no-any-return]
+    return _module(fmt).write  # type: ignore[no-any-return]
+
+
+def streamer(fmt: str) -> StreamFactory | None:
+    """The ``Stream`` of the reporter for *fmt*, if the format can be written as the run goes (else None: the
+    report is built whole, then written)."""
+    return getattr(_module(fmt), "Stream", None)

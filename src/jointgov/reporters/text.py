@@ -1,7 +1,10 @@
 """The text reporter: ``path:line:col: severity: JGnnn name: message`` lines and a summary.
 
 The lines are those of a compiler (``file:line:col: error: message``), so the problem matchers of editors and CI
-read them as they are (VS Code's ``$gcc``; ``problem-matchers/`` has jointgov's own, info included). A file named
+read them as they are (VS Code's ``$gcc``; ``problem-matchers/`` has jointgov's own, info included). The findings come
+file by file, in the order of the paths (each file's own findings, then its waived ones), then those of the rules
+across agreements (JG9xx) and of the organisations register, known only once every file is checked: so the run
+writes each file's lines as soon as it is checked, holding none of them (``Stream``). A file named
 on the command line that is skipped (not an agreement, or excluded by the configuration) gets a line saying so.
 
 After ``check --simulate`` a short block follows: one line per agreement and stress scenario,
@@ -10,7 +13,7 @@ After ``check --simulate`` a short block follows: one line per agreement and str
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from jointgov.model import NOT_APPLICABLE, Finding, Waived
@@ -25,19 +28,19 @@ _COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
 def summary_line(report: Report) -> str:
     """One line that counts the findings by severity and the files checked (and skipped)."""
     counts = report.summary()
-    files = len(report.files)
+    files = report.file_count()
     parts = [f"{n} {sev}{'s' if n != 1 and sev != 'info' else ''}" for sev, n in counts.items() if n]
     head = ", ".join(parts) if parts else "no findings"
     line = f"{head} in {plural(files, 'file')}" if files or report.findings else "no agreement checked"
     if report.skipped:
         line += f"; {skipped_text(report.skipped)}"
-    if report.waived:
-        line += f"; {len(report.waived)} waived"
+    if report.waived_count():
+        line += f"; {report.waived_count()} waived"
     if report.baseline_hidden or report.baseline_stale:
         entries = "entry" if report.baseline_stale == 1 else "entries"
         line += (f"; {report.baseline_hidden} known from the baseline not shown, "
                  f"{report.baseline_stale} baseline {entries} no longer occur")
-    unchecked = sum(1 for f in report.files if not f.rules_run)
+    unchecked = report.unchecked_count()
     if unchecked:
         their = "its" if unchecked == 1 else "their"
         line += f" ({unchecked} not checked against the rules until {their} form is fixed)"
@@ -59,20 +62,43 @@ def waived_line(w: Waived, style: Callable[[str, str], str] = lambda text, _fg: 
 
 
 def write(report: Report, out: TextIO, colour: bool = False) -> None:
-    """Write every finding, sorted, the waived findings, the named files skipped, then the summary line (agreement
-    text and file names ``printable``)."""
-    report = printable_copy(report)
-    style = _styler(colour)
-    for f in report.findings:
-        out.write(finding_line(f, style) + "\n")
-    for w in report.waived:
-        out.write(waived_line(w, style) + "\n")
-    for item in report.skipped:
-        if item.named:
-            out.write(skipped_line(item) + "\n")
-    out.write(summary_line(report) + "\n")
-    if report.simulations:
-        write_simulations(report.simulations, out, style, report.as_of)
+    """Write each file's findings (sorted) and waived findings, file by file in the order of the paths, then the
+    findings across agreements, the named files skipped, the summary line and the scenarios (``Stream``: the
+    same text whether the run streams it or not)."""
+    stream = Stream(out, colour)
+    for findings, waived in report.by_file():
+        stream.file(report, findings, waived)
+    stream.end(report)
+
+
+class Stream:
+    """The text format written as the run goes (``jointgov.reporters.report.Stream``): a file's lines as soon as
+    it and every file before it are checked, then, at the end, the findings of the rules across agreements (and
+    the register's), which are known only then, the named files skipped and the summary line. Agreement text and
+    file names are made ``printable``."""
+
+    def __init__(self, out: TextIO, colour: bool = False) -> None:
+        """Write to *out* (*colour*: terminal colours)."""
+        self.out = out
+        self.style = _styler(colour)
+
+    def file(self, report: Report, findings: Sequence[Finding], waived: Sequence[Waived]) -> None:
+        """One file's findings, then its waived findings."""
+        for f in printable_copy(list(findings)):
+            self.out.write(finding_line(f, self.style) + "\n")
+        for w in printable_copy(list(waived)):
+            self.out.write(waived_line(w, self.style) + "\n")
+
+    def end(self, report: Report) -> None:
+        """The findings across agreements in *report*, the named files skipped, the summary, the scenarios."""
+        for f in printable_copy(report.across()):
+            self.out.write(finding_line(f, self.style) + "\n")
+        for item in printable_copy(report.skipped):
+            if item.named:
+                self.out.write(skipped_line(item) + "\n")
+        self.out.write(summary_line(report) + "\n")
+        if report.simulations:
+            write_simulations(printable_copy(report.simulations), self.out, self.style, report.as_of)
 
 
 def scenario_line(sim: FileSimulation, result: ScenarioResult, paint: Callable[[str], str] = str) -> str:

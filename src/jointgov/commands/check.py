@@ -14,7 +14,6 @@ then streams into its temporary file (``jointgov.files.streamed_output``).
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import sys
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
+from jointgov.commands.intake import Intake, step_summary, streaming, write_report
 from jointgov.commands.workers import Lost, Pool, can_fork, in_process, usable_cores
 from jointgov.config import settings, use_colour
 from jointgov.files import (
@@ -32,7 +32,6 @@ from jointgov.files import (
     find_registry,
     repository_root,
     streamed_output,
-    write_outputs,
 )
 from jointgov.model import (
     EXIT_CLEAN,
@@ -51,7 +50,7 @@ if TYPE_CHECKING:
     from jointgov.cache.run import RunCache
     from jointgov.pipeline.catalogue import Catalogue
     from jointgov.pipeline.checker import Checker
-    from jointgov.reporters.report import Report, Stream, StreamFactory
+    from jointgov.reporters.report import Report
     from jointgov.repository.checker import RepositoryChecker
     from jointgov.repository.facts import Entry
     from jointgov.simulation.machine import Simulator
@@ -187,7 +186,7 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
                       for p, glob, was_named in left_out]
     entries: list[Entry] = []
     lost: list[Lost] = []
-    stream = _streaming(run_settings.fmt, extra_reports, write_baseline)
+    stream = streaming(run_settings.fmt, extra_reports, write_baseline)
     with contextlib.ExitStack() as stack:
         sink, commit = None, None
         if stream is not None:  # each file's findings written as soon as it is checked, and let go
@@ -196,7 +195,7 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
                 target, commit = stack.enter_context(streamed_output(output))
                 report.written = [output]
             sink = stream(target, run_settings.fmt == "text" and not output and use_colour(colour, out))
-        intake = _Intake(report, sink, recorded)
+        intake = Intake(report, sink, recorded)
         bar = sink is None or bool(output) or not out.isatty()  # findings on the terminal show the progress
         cached = RunCache.open(file_pass, catalogue.digest, files) if cache and config.cache else None
         hits = cached.hits if cached is not None else {}
@@ -231,14 +230,14 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
         report.skipped.sort(key=lambda s: s.path)
         if report.file_count() or report.skipped or not lost:  # nothing to report when the only file was lost
             if sink is None:
-                _write(report, run_settings.fmt, output, out, colour, extra_reports, write_baseline, recorded)
+                write_report(report, run_settings.fmt, output, out, colour, extra_reports, write_baseline, recorded)
             else:
                 if recorded is not None:
                     baselines.apply(recorded, report, intake.seen)
                 sink.end(report)
                 if commit is not None:
                     commit()
-                _step_summary(report, run_settings.fmt, extra_reports)
+                step_summary(report, run_settings.fmt, extra_reports)
     if lost:
         _say_lost(lost, report.file_count())
         return EXIT_INTERNAL
@@ -266,98 +265,6 @@ def _say_lost(lost: list[Lost], reported: int) -> None:
         sys.stderr.write(f"jointgov: internal error: {item.path}: {item.reason}\n")
     cover = f"the report covers the other {reported} file{'s' * (reported != 1)}" if reported else "no report"
     sys.stderr.write(f"jointgov: {cover}; {plea}\n")
-
-
-class _Intake:
-    """Takes each file's result into the report; or, streaming, writes it to *sink* (less the findings the baseline
-    *recorded*, their fingerprints kept in ``seen``) and only counts it."""
-
-    def __init__(self, report: Report, sink: Stream | None, recorded: frozenset[str] | None) -> None:
-        self.report, self.sink, self.recorded = report, sink, recorded
-        self.seen: set[str] = set()
-        self.shared: dict[frozenset[str], frozenset[str]] = {}
-        self.memo: dict[object, object] = {}
-
-    def entry(self, item: Entry) -> Entry:
-        """A file's entry for the repository rules, kept till they run: sharing the values it has in common with
-        the others."""
-        from jointgov.repository.facts import shared
-
-        return shared(item, self.memo)
-
-    def add(self, result: FileResult) -> None:
-        """One file's result."""
-        from jointgov.reporters.report import FileSummary
-
-        report = self.report
-        if self.sink is not None:
-            findings = sorted(result.findings)
-            if self.recorded is not None:
-                from jointgov.reporters import baseline as baselines
-
-                findings = baselines.hide(self.recorded, report, findings, self.seen)
-            waived = sorted(result.waived, key=lambda w: w.finding)
-            report.let_go(findings, waived, result.rules_run)
-            self.sink.file(report, findings, waived)
-            return
-        title, agreement_id, parties = result.identity
-        applicable = self.shared.setdefault(result.applicable, result.applicable)  # most files share one: keep one
-        report.files.append(FileSummary(result.path, result.sha256, result.rules_run, applicable,
-                                        result.waivers, title, agreement_id, parties))
-        report.findings.extend(result.findings)
-        report.waived.extend(result.waived)
-
-
-def _streaming(fmt: str, extra_reports: list[tuple[str, str]], write_baseline: str | None) -> StreamFactory | None:
-    """How the run's format is written as the run goes, when it can be: a format that can (text, GitHub, JSON lines),
-    and no other report that needs every finding at the end (``--report``, ``--write-baseline``); else None."""
-    from jointgov.reporters.report import streamer
-
-    if extra_reports or write_baseline:
-        return None
-    if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):  # the job summary needs every finding
-        return None
-    return streamer(fmt)
-
-
-def _write(report: Report, fmt: str, output: str | None, out: TextIO, colour: str | bool | None,
-           extra_reports: list[tuple[str, str]], write_baseline: str | None, recorded: frozenset[str] | None) -> None:
-    """Record the new baseline and apply the one read, then write the report and every ``--report``: the files
-    all or none (``jointgov.files.write_outputs``), then standard output; with ``--format github`` in GitHub
-    Actions (``$GITHUB_STEP_SUMMARY`` set), append the summary to the job summary too."""
-    from jointgov.reporters import baseline as baselines
-    from jointgov.reporters.report import writer
-
-    documents: list[tuple[str, str]] = []
-    if write_baseline:
-        documents.append((write_baseline, baselines.render(report)))
-    if recorded is not None:
-        baselines.apply(recorded, report)
-    report.written = [path for path in [output, *(p for _, p in extra_reports)] if path]
-    for path, chosen in ([(output, fmt)] if output else []) + [(p, f) for f, p in extra_reports]:
-        stream = io.StringIO()
-        writer(chosen)(report, stream, False)
-        documents.append((path, stream.getvalue()))
-    write_outputs(documents)
-    if not output:
-        writer(fmt)(report, out, fmt == "text" and use_colour(colour, out))
-    _step_summary(report, fmt, extra_reports)
-
-
-def _step_summary(report: Report, fmt: str, extra_reports: list[tuple[str, str]]) -> None:
-    """With ``--format github`` in GitHub Actions (``$GITHUB_STEP_SUMMARY`` set), append the summary to the job
-    summary too."""
-    from jointgov.reporters.report import writer
-
-    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if fmt == "github" and step_summary and all(p != step_summary for _, p in extra_reports):
-        stream = io.StringIO()
-        writer("summary")(report, stream, False)
-        try:
-            with open(step_summary, "a", encoding="utf-8") as job_summary:
-                job_summary.write(stream.getvalue())
-        except OSError as exc:
-            raise ConfigError(f"$GITHUB_STEP_SUMMARY: cannot write {step_summary}: {exc.strerror or exc}") from exc
 
 
 def _simulator(options: Options, scenario_dirs: Sequence[str]) -> Simulator:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jointgov.cache.keys import content_digest, file_key, repository_key, run_key
-from jointgov.cache.store import ResultsCache
+from jointgov.cache.store import MISS, ResultsCache, value_of
 
 
 class RunCache:
@@ -28,13 +28,15 @@ class RunCache:
             content = content_digest(path, limit)
             if content is not None:
                 keys[file_key(run, path, content, self._agreement(path))] = (path, content)
-        self.hits: dict[str, tuple[Any, str, Any, Any, str]] = {}
-        """Path → the fields of its ``Checked``, for the files whose results were found."""
-        for key, value in store.get_many(keys).items():
+        self.hits: dict[str, tuple[bytes, bytes]] = {}
+        """Path → (key, stored value) of the files whose results were found, each read only when its turn comes
+        (``take``): a run holds one result at a time, not every one."""
+        for key, blob in store.get_stored(keys).items():
             path, content = keys[key]
-            if _file_value(value, path, content):
-                self.hits[path] = value
-                self.digests[path] = content
+            self.hits[path] = (key, blob)
+            self.digests[path] = content
+        self.served: set[str] = set()
+        """The files whose results were taken from the cache (``take``)."""
 
     @classmethod
     def open(cls, file_pass: Any, catalogue_digest: str, files: list[str]) -> RunCache | None:
@@ -47,6 +49,18 @@ class RunCache:
         run = run_key(catalogue_digest, file_pass.checker.options, repository=file_pass.suffixes,
                       scenarios=simulator.scenarios if simulator is not None else None)
         return cls(store, run, file_pass, files)
+
+    def take(self, path: str) -> tuple[Any, str, Any, Any, str] | None:
+        """The fields of the cached ``Checked`` of the file at *path* (one of ``hits``, let go of here), or None
+        when the stored value cannot be used after all (damaged, or not a result of that file): the file is then
+        to be checked."""
+        key, blob = self.hits.pop(path)
+        value = value_of(key, blob)
+        if value is MISS or not _file_value(value, path, self.digests[path]):
+            del self.digests[path]
+            return None
+        self.served.add(path)
+        return value  # type: ignore[no-any-return]
 
     def _agreement(self, path: str) -> bool:
         """Whether the configuration's ``agreements`` globs make the file at *path* an agreement."""

@@ -63,6 +63,20 @@ def decode(blob: bytes) -> Any:
         raise ValueError(f"not a stored result: {exc}") from exc
 
 
+MISS = object()
+"""What ``value_of`` returns for a stored value that cannot be used."""
+
+
+def value_of(key: bytes, blob: bytes) -> Any:
+    """The value *blob* holds (``get_stored``), or ``MISS`` when it cannot be read or names another key than *key*
+    (each value names its key: a torn or misplaced row is a miss)."""
+    try:
+        own, value = decode(blob)
+    except (ValueError, TypeError):
+        return MISS
+    return value if own == key else MISS
+
+
 def max_bytes() -> int:
     """The bound of the results cache: ``$JOINTGOV_CACHE_MAX_BYTES``, else ``DEFAULT_MAX_BYTES``."""
     try:
@@ -120,10 +134,20 @@ class ResultsCache:
 
     def get_many(self, keys: Iterable[bytes]) -> dict[bytes, Any]:
         """The stored values of those *keys* that have one that can be read."""
+        found = {}
+        for key, blob in self.get_stored(keys).items():
+            value = value_of(key, blob)
+            if value is not MISS:
+                found[key] = value
+        return found
+
+    def get_stored(self, keys: Iterable[bytes]) -> dict[bytes, bytes]:
+        """The values stored under those *keys* that have one, as stored (``value_of`` reads one): a run can hold
+        thousands of them, and read each only when its turn comes."""
         import sqlite3
 
         wanted = list(dict.fromkeys(keys))
-        found: dict[bytes, Any] = {}
+        found: dict[bytes, bytes] = {}
         if self.connection is None or not wanted:
             return found
         try:
@@ -131,13 +155,7 @@ class ResultsCache:
                 chunk = wanted[start:start + 500]
                 rows = self.connection.execute(
                     f"SELECT key, value FROM results WHERE key IN ({','.join('?' * len(chunk))})", chunk).fetchall()
-                for key, blob in rows:
-                    try:
-                        own, value = decode(bytes(blob))
-                    except (ValueError, TypeError):
-                        continue
-                    if own == bytes(key):  # each value names its key: a torn or misplaced row is a miss
-                        found[own] = value
+                found.update((bytes(key), bytes(blob)) for key, blob in rows)
             self._touch(list(found))
         except sqlite3.Error:
             return found

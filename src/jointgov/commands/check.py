@@ -18,8 +18,9 @@ import os
 import sys
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from jointgov.commands.intake import Intake, step_summary, streaming, write_report
 from jointgov.commands.workers import Lost, Pool, can_fork, in_process, usable_cores
@@ -203,11 +204,12 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
             checker.register()  # before any work: a rule the engine refuses stops the run with exit 2
         results = _results([f for f in files if f not in hits], file_pass, run_settings.jobs)
         try:
-            for path, checked in zip(files, _progress(files, _merged(files, hits, results), bar), strict=True):
+            merged = _merged(files, cached, results, partial(_recheck, checker, file_pass))
+            for path, checked in zip(files, _progress(files, merged, bar), strict=True):
                 if isinstance(checked, Lost):
                     lost.append(checked)
                     continue
-                if cached is not None and path not in hits:
+                if cached is not None and path not in cached.served:
                     cached.fresh.append((path, checked))
                 if checked.result is None:
                     report.skipped.append(Skipped(path, "not-an-agreement", checked.skipped,
@@ -350,8 +352,20 @@ def _progress(files: list[str], results: Iterator[Checked | Lost], shown: bool =
         yield from bar
 
 
-def _merged(files: list[str], hits: dict[str, tuple[Any, str, Any, Any, str]], checked: Iterator[Checked | Lost]
-            ) -> Iterator[Checked | Lost]:
-    """Each file's outcome in the order of *files*: its cached result (*hits*), else the next of *checked*."""
+def _merged(files: list[str], cached: RunCache | None, checked: Iterator[Checked | Lost],
+            recheck: Callable[[str], Checked | Lost]) -> Iterator[Checked | Lost]:
+    """Each file's outcome in the order of *files*: its cached result (read as its turn comes), else the next of
+    *checked*; a cached result that cannot be used after all is checked again (*recheck*)."""
     for path in files:
-        yield Checked(*hits[path]) if path in hits else next(checked)
+        if cached is None or path not in cached.hits:
+            yield next(checked)
+            continue
+        value = cached.take(path)
+        yield Checked(*value) if value is not None else recheck(path)
+
+
+def _recheck(checker: Checker, file_pass: FilePass, path: str) -> Checked | Lost:
+    """Check the file at *path* in a worker of its own: its cached result turned out unusable."""
+    checker.register()
+    [outcome] = _results([path], file_pass, 1)
+    return outcome

@@ -239,6 +239,33 @@ def test_a_damaged_entry_is_a_miss(cache_dir: Path, capsys: pytest.CaptureFixtur
     assert len(_misses([PROTOCOLS], capsys)) == 7
 
 
+def test_results_are_stored_as_the_run_goes_and_read_as_their_turn_comes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run holds at most a batch of results it made before storing them, and reads each cached result only when
+    its file's turn comes: memory does not grow with the corpus (7 files, batches of 2 here)."""
+    from jointgov.cache import run as cache_run
+
+    monkeypatch.setattr(cache_run, "BATCH", 2)
+    held: list[int] = []
+    original_store, original_take = cache_run.RunCache.store, cache_run.RunCache.take
+
+    def store(self: cache_run.RunCache) -> None:
+        held.append(len(self.pending))
+        original_store(self)
+
+    def take(self: cache_run.RunCache, path: str) -> Any:
+        held.append(len(self.served))  # served so far, before this one
+        return original_take(self, path)
+
+    monkeypatch.setattr(cache_run.RunCache, "store", store)
+    fresh = _run([PROTOCOLS], cache=False)
+    assert _run([PROTOCOLS]) == fresh
+    assert held == [2, 2, 2, 1]  # three batches as the run went, the last one at the end
+    held.clear()
+    monkeypatch.setattr(cache_run.RunCache, "take", take)
+    assert _from_cache([PROTOCOLS]) == fresh
+    assert held == [0, 1, 2, 3, 4, 5, 6, 0]  # one at a time, in the files' order; nothing left to store
+
+
 def test_a_damaged_database_is_replaced(cache_dir: Path) -> None:
     fresh = _run([PROTOCOLS], cache=False)
     _run([PROTOCOLS])

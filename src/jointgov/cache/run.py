@@ -7,10 +7,13 @@ from typing import Any
 from jointgov.cache.keys import content_digest, file_key, repository_key, run_key
 from jointgov.cache.store import MISS, ResultsCache, value_of
 
+BATCH = 256
+"""Results the run made are stored this many at a time: the run need not hold them all till the end."""
+
 
 class RunCache:
     """One ``check`` run's use of the results cache: the files' results found (``hits``), those made by the run
-    (``fresh``, stored by ``store``), and the repository pass's outcome."""
+    (``add``, stored a few hundred at a time by ``store``), and the repository pass's outcome."""
 
     def __init__(self, store: ResultsCache, run: str, file_pass: Any, files: list[str]) -> None:
         """The results of *files* found in *store* under the run's key *run*, for the per-file pass *file_pass*."""
@@ -18,8 +21,10 @@ class RunCache:
         self.run = run
         self.file_pass = file_pass
         self.files = files
-        self.fresh: list[tuple[str, Any]] = []
-        """(path, ``Checked``) of each file the run checked (stored by ``store``)."""
+        self.pending: list[tuple[bytes, Any]] = []
+        """The results the run made and has not yet stored (``add``, ``store``): a few hundred at most."""
+        self.unkeyed: set[str] = set()
+        """The files the run checked that were read only part-way (over the size limit): never stored."""
         self.digests: dict[str, str] = {}
         """Each file's digest, from the parent's read (a hit) or the worker's (a fresh result)."""
         keys: dict[bytes, tuple[str, str]] = {}
@@ -69,22 +74,30 @@ class RunCache:
         globs = self.file_pass.agreements
         return globs is not None and excluded(path, *globs)
 
+    def add(self, path: str, checked: Any) -> None:
+        """Keep the ``Checked`` the run made for the file at *path*, to be stored with the next few hundred (only a
+        file read whole: never a file whose check was lost, which has no ``Checked``)."""
+        if not checked.digest:
+            self.unkeyed.add(path)
+            return
+        self.digests[path] = checked.digest
+        self.pending.append((file_key(self.run, path, checked.digest, self._agreement(path)),
+                             (checked.result, checked.skipped, checked.entry, checked.simulation, checked.digest)))
+        if len(self.pending) >= BATCH:
+            self.store()
+
     def store(self) -> None:
-        """Store the results the run made (only those of a file read whole; never a file whose check was lost)."""
-        items = []
-        for path, checked in self.fresh:
-            if checked.digest:
-                self.digests[path] = checked.digest
-                items.append((file_key(self.run, path, checked.digest, self._agreement(path)),
-                              (checked.result, checked.skipped, checked.entry, checked.simulation, checked.digest)))
-        self.db.put_many(items)
+        """Store the results kept by ``add`` (the run holds none of them after)."""
+        if self.pending:
+            self.db.put_many(self.pending)
+            self.pending = []
 
     def _repository_key(self, registry: str | None, content: str | None) -> bytes | None:
         agreements = []
         for path in self.files:
             if path in self.digests:
                 agreements.append((path, self.digests[path]))
-            elif any(p == path for p, _ in self.fresh):  # a file read part-way: its entry cannot be keyed
+            elif path in self.unkeyed:  # a file read part-way: its entry cannot be keyed
                 return None
         if registry and not content:
             return None

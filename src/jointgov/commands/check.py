@@ -210,7 +210,7 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
                     lost.append(checked)
                     continue
                 if cached is not None and path not in cached.served:
-                    cached.fresh.append((path, checked))
+                    cached.add(path, checked)
                 if checked.result is None:
                     report.skipped.append(Skipped(path, "not-an-agreement", checked.skipped,
                                                   os.path.normpath(path) in named))

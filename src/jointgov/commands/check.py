@@ -199,6 +199,8 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
         intake = Intake(report, sink, recorded)
         bar = sink is None or bool(output) or not out.isatty()  # findings on the terminal show the progress
         cached = RunCache.open(file_pass, catalogue.digest, files) if cache and config.cache else None
+        if cached is not None:
+            stack.callback(cached.close)  # whatever ends the run
         hits = cached.hits if cached is not None else {}
         if len(hits) < len(files):
             checker.register()  # before any work: a rule the engine refuses stops the run with exit 2
@@ -225,8 +227,6 @@ def run(paths: Sequence[str], *, fmt: str | None = None, fail_on: str | None = N
             cached.store()
         if across:
             lost += _repository_pass(report, catalogue, registry, repository, entries, options, cached)
-        if cached is not None:
-            cached.close()
         report.findings.sort()
         report.waived.sort(key=lambda w: w.finding)
         report.skipped.sort(key=lambda s: s.path)

@@ -42,12 +42,14 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             "base": base}
 
 
+@pytest.mark.slow  # 300 generated agreements: run by CI and pytest -m slow
 def test_the_corpus_has_more_findings_than_github_shows(corpus: dict[str, Any]) -> None:
     summary = corpus["json"]["summary"]
     assert corpus["status"] == 0 and len(corpus["json"]["files"]) == COUNT
     assert summary["error"] > 100 and summary["warning"] > 100
 
 
+@pytest.mark.slow  # 300 generated agreements: run by CI and pytest -m slow
 def test_github_annotations_stay_within_the_per_step_limits_most_severe_first(corpus: dict[str, Any]) -> None:
     lines = corpus["github"].splitlines()
     commands = [re.match(r"::([a-z]+)", line).group(1) for line in lines if line.startswith("::")]  # type: ignore[union-attr]
@@ -62,6 +64,7 @@ def test_github_annotations_stay_within_the_per_step_limits_most_severe_first(co
     assert shown == errors_in[:10]
 
 
+@pytest.mark.slow  # 300 generated agreements: run by CI and pytest -m slow
 def test_github_ends_with_a_notice_of_how_many_were_not_annotated(corpus: dict[str, Any]) -> None:
     lines = corpus["github"].splitlines()
     doc = corpus["json"]
@@ -80,6 +83,7 @@ def test_github_ends_with_a_notice_of_how_many_were_not_annotated(corpus: dict[s
                                 f"{first['rule_id']} {first['rule_name']}: {first['message']}")
 
 
+@pytest.mark.slow  # 300 generated agreements: run by CI and pytest -m slow
 def test_the_pull_request_summary_fits_in_a_comment_and_says_what_was_cut(corpus: dict[str, Any]) -> None:
     text, doc = corpus["summary"], corpus["json"]
     assert size(text) < COMMENT_LIMIT
@@ -102,6 +106,7 @@ def test_the_pull_request_summary_fits_in_a_comment_and_says_what_was_cut(corpus
     assert errors == sorted(errors, reverse=True)
 
 
+@pytest.mark.slow  # 300 generated agreements: run by CI and pytest -m slow
 def test_junit_with_fail_on_never_has_no_failure_and_keeps_the_findings(corpus: dict[str, Any]) -> None:
     root = ET.fromstring(corpus["junit"])
     assert list(root.iter("failure")) == []
@@ -111,6 +116,7 @@ def test_junit_with_fail_on_never_has_no_failure_and_keeps_the_findings(corpus: 
     assert len(below) == len(corpus["json"]["findings"])
 
 
+@pytest.mark.slow  # 300 generated agreements: run by CI and pytest -m slow
 def test_the_pull_request_diff_of_300_new_agreements_fits_in_a_comment(corpus: dict[str, Any],
                                                                        tmp_path: Path) -> None:
     repo = tmp_path / "repo"

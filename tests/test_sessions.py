@@ -106,6 +106,7 @@ def test_sessions_fire_what_one_session_fires_on_the_test_repository(catalogue: 
     assert _same_as_one_session(checker, Repository(entries, read(str(REPO / "registry.yaml")), AS_OF)) > 20
 
 
+@pytest.mark.slow  # 150 agreements with relations: run by CI and pytest -m slow
 def test_sessions_fire_what_one_session_fires_on_a_corpus_with_relations(catalogue: Catalogue, tmp_path: Path) -> None:
     """150 generated agreements given relations (bench/relations.py: a register with abolished and missing
     organisations, names and kinds that differ, agreements covering every client group, shared holders): each

@@ -37,6 +37,8 @@ HOOK_ARGS = ["--as-of", "2026-11-23"]
 FAILING = PROTOCOLS / "barking-dagenham-2001.yaml"
 CLEAN = PROTOCOLS / "barking-dagenham-remediated.yaml"
 
+pytestmark = pytest.mark.slow  # the real pre-commit, git and a built hook environment: CI and pytest -m slow
+
 
 @dataclass(frozen=True)
 class HookRepo:

@@ -42,9 +42,8 @@ def digest(value: Any) -> str:
 def code_fingerprint() -> str:
     """The jointgov code and the rule engine's build this process runs: the name, size and time of change of each
     module file (a changed module, a reinstall or another engine gives another key)."""
-    import importlib.util
-
     import jointgov
+    from jointgov.pipeline.engine import native_build
 
     found: list[tuple[str, int, int]] = []
     root = Path(jointgov.__file__).parent
@@ -55,11 +54,7 @@ def code_fingerprint() -> str:
                 path = os.path.join(directory, name)
                 info = os.stat(path)
                 found.append((os.path.relpath(path, root), info.st_size, info.st_mtime_ns))
-    spec = importlib.util.find_spec("durable_rules_engine")
-    if spec is not None and spec.origin:
-        info = os.stat(spec.origin)
-        found.append((spec.origin, info.st_size, info.st_mtime_ns))
-    return digest(found)
+    return digest([found, native_build()])
 
 
 def run_key(catalogue_digest: str, options: Any, **extra: Any) -> str:

@@ -86,11 +86,16 @@ def _import_engine() -> Any:
 
 
 def native_build() -> str:
-    """Which build of the engine this process loads: its compiled module's path, size and time (another release,
-    or the same one compiled again, is another build); a SetupError when it cannot be loaded."""
+    """Which build of the engine this process would load: its compiled module's path, size and time (another
+    release, or the same one compiled again, is another build), found without loading it (a run served from the
+    results cache never does); a SetupError when there is none."""
+    import importlib.util
     import os
 
-    path = str(getattr(_import_engine(), "__file__", "") or "")
+    spec = importlib.util.find_spec("durable_rules_engine")
+    if spec is None or not spec.origin:
+        _import_engine()  # says what is wrong and how to fix it
+    path = spec.origin if spec is not None and spec.origin else ""
     try:
         info = os.stat(path)
     except OSError:
